@@ -1,0 +1,70 @@
+import { backendFromSupabase, createBackend, type Backend, type BackendOptions, type SupabaseClientLike } from './backend.ts';
+import { createCache, type ResponseCache } from './cache.ts';
+import { TesseraError } from './errors.ts';
+import { createProfilesClient, type ProfilesClient } from './profiles.ts';
+
+export type TesseraOptions =
+  | (BackendOptions & { supabase?: undefined; cache?: CacheSetting })
+  | { supabase: SupabaseClientLike; url: string; key?: string; cache?: CacheSetting };
+
+/** `false` turns the offline cache off; an object tunes it. */
+export type CacheSetting = boolean | { maxAgeMs?: number; maxEntries?: number };
+
+/** The Tessera client: one namespace per resource, the same verbs everywhere. */
+export interface Tessera {
+  readonly profiles: ProfilesClient;
+  /** Forget every cached response of this client (call it on sign-out). */
+  clearCache(): Promise<void>;
+}
+
+const noCache: ResponseCache = {
+  get: async () => undefined,
+  put: async () => {},
+  delete: async () => {},
+  clear: async () => {},
+};
+
+/**
+ * Creates a Tessera client for a Supabase project or a local `tessera serve`.
+ *
+ * @example Storefront or helpdesk page
+ * const tessera = createTessera({ url: 'https://xyz.supabase.co', key: PUBLISHABLE_KEY, accessToken: () => session.access_token });
+ * const profile = await tessera.profiles.get(id);
+ *
+ * @example An internal tool that already has a SupabaseClient
+ * const tessera = createTessera({ supabase, url: SUPABASE_URL });
+ */
+export function createTessera(options: TesseraOptions): Tessera {
+  if (!options.url) throw new TesseraError('invalid_argument', 'createTessera needs the project url');
+  if (!options.supabase) {
+    if (!options.key) throw new TesseraError('invalid_argument', 'createTessera needs the publishable key (or a supabase client)');
+    if (looksLikeServiceKey(options.key) && typeof window !== 'undefined' && typeof document !== 'undefined') {
+      throw new TesseraError(
+        'invalid_argument',
+        'createTessera was given a service_role key in a browser. That key bypasses every access rule: keep it on servers and give pages the publishable key.',
+      );
+    }
+  }
+  const backend: Backend = options.supabase ? backendFromSupabase(options.supabase) : createBackend(options as BackendOptions);
+  const cache =
+    options.cache === false
+      ? noCache
+      : createCache({ scope: `${options.url}|${options.key ?? ''}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
+  return {
+    profiles: createProfilesClient(backend, cache),
+    clearCache: () => cache.clear(),
+  };
+}
+
+/** Reads the `role` claim of a Supabase-style JWT key without verifying it (only the server can). */
+function looksLikeServiceKey(key: string): boolean {
+  if (key.startsWith('sb_secret_')) return true;
+  const payload = key.split('.')[1];
+  if (!payload) return false;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    return JSON.parse(json).role === 'service_role';
+  } catch {
+    return false;
+  }
+}
