@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { signToken } from './auth/jwt.ts';
+import { migrate } from './db/migrate.ts';
+import { loadConfig, openConfiguredDatabase } from './local/config.ts';
+import { serve } from './cli/serve.ts';
+import { sendShopifyWebhook } from './cli/webhook.ts';
+import { DEMO_SHOP } from './seed/shopify-store.ts';
+
+const HELP = `tessera — the Tessera backend and its tools
+
+Usage:
+  tessera serve [--port 54321] [--host 127.0.0.1] [--data-dir .tessera] [--demo]
+      Start the API (PostgREST-style RPC), realtime and webhooks on one port.
+      PGlite in the data directory by default; DATABASE_URL selects a PostgreSQL server.
+      --demo seeds a realistic store and serves the examples with a staff session.
+  tessera migrate [--data-dir .tessera]
+      Apply the migrations (what 'serve' does first).
+  tessera keys [--data-dir .tessera]
+      Print the anon and service_role keys for this data directory's JWT secret.
+  tessera webhook shopify <topic> [--url http://127.0.0.1:54321] [--data-dir .tessera] [--shop ${DEMO_SHOP}]
+                  (--file payload.json | --id ID [--email E] [--first-name F] [--last-name L] [--phone P])
+      Send a webhook signed as Shopify signs them.
+
+Environment: DATABASE_URL, JWT_SECRET, SHOPIFY_WEBHOOK_SECRET.`;
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', default: '54321' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      demo: { type: 'boolean', default: false },
+      url: { type: 'string', default: 'http://127.0.0.1:54321' },
+      shop: { type: 'string', default: DEMO_SHOP },
+      file: { type: 'string' },
+      id: { type: 'string' },
+      email: { type: 'string' },
+      'first-name': { type: 'string' },
+      'last-name': { type: 'string' },
+      phone: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  // The demo keeps its data apart from a real local workspace.
+  const dataDir = values['data-dir'] ?? (values.demo ? '.tessera/demo' : '.tessera');
+
+  switch (values.help ? 'help' : command) {
+    case 'serve': {
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
+      await serve({ port, host: values.host, dataDir, demo: values.demo });
+      return;
+    }
+    case 'migrate': {
+      const db = await openConfiguredDatabase(loadConfig(dataDir));
+      const ran = await migrate(db);
+      console.log(ran.length ? `Applied: ${ran.join(', ')}` : 'Up to date.');
+      await db.close();
+      return;
+    }
+    case 'keys': {
+      const { jwtSecret } = loadConfig(dataDir);
+      console.log(`anon:          ${await signToken(jwtSecret, { role: 'anon' })}`);
+      console.log(`service_role:  ${await signToken(jwtSecret, { role: 'service_role' })}`);
+      return;
+    }
+    case 'webhook': {
+      const [source, topic] = rest;
+      if (source !== 'shopify' || !topic) throw new Error('Usage: tessera webhook shopify <topic> …');
+      await sendShopifyWebhook({
+        topic,
+        url: values.url,
+        dataDir,
+        shop: values.shop,
+        ...(values.file ? { file: values.file } : {}),
+        ...(values.id ? { id: values.id } : {}),
+        ...(values.email ? { email: values.email } : {}),
+        ...(values['first-name'] ? { firstName: values['first-name'] } : {}),
+        ...(values['last-name'] ? { lastName: values['last-name'] } : {}),
+        ...(values.phone ? { phone: values.phone } : {}),
+      });
+      return;
+    }
+    case 'help':
+    case undefined:
+      console.log(HELP);
+      return;
+    default:
+      throw new Error(`Unknown command "${command}".\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`tessera: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+import type { Database } from '../db/database.ts';
+import { normalisers } from '../normalisers/index.ts';
+import { NormaliseError, NormalisedRecord } from '../normalisers/record.ts';
+
+interface PendingRow {
+  workspace_id: string;
+  id: string | number;
+  source: string;
+  topic: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  triggered_at: string | null;
+  received_at: string;
+}
+
+export interface ProcessorEvents {
+  /** A raw event became part of a profile. */
+  onProcessed?(event: { workspaceId: string; rawEventId: number; profileId: string }): void;
+  /** A raw event went to the dead-letter. */
+  onFailed?(event: { workspaceId: string; rawEventId: number; error: string }): void;
+}
+
+/**
+ * Turns pending raw events into profiles: parse, normalise (pure, per source),
+ * then `public.ingest_raw_event` applies the record and marks the row
+ * processed in one transaction. A failure marks the row failed with its
+ * reason (the dead-letter) and never stops the others. Pending rows left by a
+ * crash are picked up at the next `drain()`.
+ */
+export function createProcessor(db: Database, events: ProcessorEvents = {}) {
+  let draining: Promise<void> | undefined;
+  let again = false;
+
+  async function processOne(row: PendingRow): Promise<void> {
+    const rawEventId = Number(row.id);
+    try {
+      const normalise = normalisers[row.source];
+      if (!normalise) throw new NormaliseError(`No normaliser for source ${row.source}`);
+      const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(row.body));
+      const normalised = normalise({
+        source: row.source,
+        topic: row.topic,
+        headers: row.headers,
+        body,
+        triggeredAt: row.triggered_at,
+        receivedAt: row.received_at,
+      });
+      if (normalised.kind === 'ignored') {
+        await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'ignored', normalised.reason]);
+        return;
+      }
+      const record = NormalisedRecord.parse(normalised.record);
+      const [result] = await db.query<{ profile_id: string }>('select public.ingest_raw_event($1, $2, $3::jsonb) as profile_id', [
+        row.workspace_id,
+        rawEventId,
+        JSON.stringify(record),
+      ]);
+      events.onProcessed?.({ workspaceId: row.workspace_id, rawEventId, profileId: result!.profile_id });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'failed', message]);
+      events.onFailed?.({ workspaceId: row.workspace_id, rawEventId, error: message });
+    }
+  }
+
+  async function drainOnce(): Promise<void> {
+    for (;;) {
+      const rows = await db.query<PendingRow>(
+        `select workspace_id, id, source, topic, headers, body,
+                to_char(triggered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as triggered_at,
+                to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as received_at
+           from public.raw_events where status = 'pending' order by received_at, id limit 100`,
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) await processOne(row);
+    }
+  }
+
+  /** Processes everything pending; concurrent calls share one run (and trigger one more pass). */
+  function drain(): Promise<void> {
+    if (draining) {
+      again = true;
+      return draining;
+    }
+    draining = (async () => {
+      try {
+        do {
+          again = false;
+          await drainOnce();
+        } while (again);
+      } finally {
+        draining = undefined;
+      }
+    })();
+    return draining;
+  }
+
+  let scheduled: Promise<void> | undefined;
+  /** Drains soon, after the current request has been answered. */
+  function schedule(): void {
+    scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      scheduled = undefined;
+      return drain();
+    });
+  }
+
+  /** Resolves once nothing is scheduled or running. */
+  async function idle(): Promise<void> {
+    while (scheduled || draining) await (scheduled ?? draining);
+  }
+
+  return { drain, schedule, idle };
+}
+
+export type Processor = ReturnType<typeof createProcessor>;

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Database } from '../db/database.ts';
+import { openPglite } from '../db/pglite.ts';
+import { openPostgres } from '../db/postgres.ts';
+
+/**
+ * A local server's settings: where its data lives and its secrets. Secrets
+ * come from the environment when set (JWT_SECRET, SHOPIFY_WEBHOOK_SECRET);
+ * otherwise they are generated once and kept in the data directory, so keys
+ * and tokens keep working across restarts.
+ */
+export interface LocalConfig {
+  dataDir: string;
+  jwtSecret: string;
+  secrets: { shopify?: string };
+  databaseUrl: string | undefined;
+}
+
+export function loadConfig(dataDir: string, options: { generateWebhookSecrets?: boolean } = {}): LocalConfig {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'secrets.json');
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const generated = { ...stored };
+  generated.jwtSecret ??= randomBytes(32).toString('base64url');
+  if (options.generateWebhookSecrets) generated.shopifyWebhookSecret ??= randomBytes(24).toString('base64url');
+  if (JSON.stringify(generated) !== JSON.stringify(stored)) writeFileSync(file, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
+
+  const shopify = process.env.SHOPIFY_WEBHOOK_SECRET || generated.shopifyWebhookSecret;
+  return {
+    dataDir: dir,
+    jwtSecret: process.env.JWT_SECRET || generated.jwtSecret,
+    secrets: shopify ? { shopify } : {},
+    databaseUrl: process.env.DATABASE_URL || undefined,
+  };
+}
+
+/** PGlite in the data directory by default; the server named by DATABASE_URL when set. */
+export async function openConfiguredDatabase(config: LocalConfig): Promise<Database> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  return openPglite({ dataDir: join(config.dataDir, 'pgdata') });
+}

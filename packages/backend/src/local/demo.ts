@@ -1,0 +1,67 @@
+import { signToken } from '../auth/jwt.ts';
+import type { Database } from '../db/database.ts';
+import { createProcessor } from '../ingest/processor.ts';
+import { createRawEventLog } from '../ingest/raw-event-log.ts';
+import { DEMO_SHOP, generateShopifyStore } from '../seed/shopify-store.ts';
+import { ensureStaff, ensureWorkspace } from './workspace.ts';
+
+export const DEMO_STAFF = { id: 'd3e00000-0000-4000-8000-000000000001', email: 'support@hearth-and-grain.example', role: 'owner' };
+export const DEMO_WORKSPACE = { slug: 'hearth-and-grain', name: 'Hearth & Grain' };
+
+/**
+ * Seeds a workspace with a generated Shopify store history, stored as raw
+ * events exactly as webhooks would be and processed by the real pipeline.
+ * Seeding twice adds nothing: every delivery has a stable event id.
+ */
+export async function seedShopifyStore(db: Database, workspaceId: string, options: { customers: number; now?: number }) {
+  const log = createRawEventLog(db);
+  const deliveries = generateShopifyStore({ customers: options.customers, ...(options.now ? { now: options.now } : {}) });
+  const encoder = new TextEncoder();
+  for (const delivery of deliveries) {
+    await log.record({
+      workspaceId,
+      source: 'shopify',
+      topic: delivery.topic,
+      idempotencyKey: `event:${delivery.eventId}`,
+      headers: {
+        'x-shopify-topic': delivery.topic,
+        'x-shopify-shop-domain': DEMO_SHOP,
+        'x-shopify-event-id': delivery.eventId,
+        'x-shopify-triggered-at': delivery.triggeredAt,
+        'x-shopify-api-version': '2025-10',
+        'x-tessera-seed': 'demo',
+      },
+      body: encoder.encode(JSON.stringify(delivery.payload)),
+      triggeredAt: delivery.triggeredAt,
+      status: 'pending',
+    });
+  }
+  await createProcessor(db).drain();
+  return deliveries;
+}
+
+/** The demo workspace, its staff user and its seeded store; returns what the demo pages need. */
+export async function prepareDemo(db: Database, options: { jwtSecret: string; customers?: number }) {
+  const workspaceId = await ensureWorkspace(db, DEMO_WORKSPACE);
+  await ensureStaff(db, workspaceId, DEMO_STAFF);
+  const [{ count }] = (await db.query<{ count: number }>('select count(*)::int as count from public.raw_events where workspace_id = $1', [workspaceId])) as [
+    { count: number },
+  ];
+  const seeded = count === 0 ? (await seedShopifyStore(db, workspaceId, { customers: options.customers ?? 300 })).length : 0;
+  const anonKey = await signToken(options.jwtSecret, { role: 'anon' });
+  return {
+    workspaceId,
+    seeded,
+    /** A fresh staff session for the example pages (demo only: a real app signs its staff in). */
+    session: async (url: string) => ({
+      url,
+      key: anonKey,
+      accessToken: await signToken(
+        options.jwtSecret,
+        { role: 'authenticated', sub: DEMO_STAFF.id, email: DEMO_STAFF.email, app_metadata: { workspace_id: workspaceId } },
+        '12h',
+      ),
+      workspace: DEMO_WORKSPACE.name,
+    }),
+  };
+}

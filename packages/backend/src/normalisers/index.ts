@@ -1,0 +1,7 @@
+import type { Normaliser } from './record.ts';
+import { normaliseShopify } from './shopify.ts';
+
+/** One normaliser per source, keyed by the raw event's `source`. */
+export const normalisers: Record<string, Normaliser> = {
+  shopify: normaliseShopify,
+};

@@ -1,0 +1,70 @@
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTokenVerifier } from '../auth/jwt.ts';
+import type { Database } from '../db/database.ts';
+import { createConnectionRegistry } from '../ingest/connections.ts';
+import { createProcessor, type ProcessorEvents } from '../ingest/processor.ts';
+import { createRawEventLog } from '../ingest/raw-event-log.ts';
+import { attachRealtime } from '../realtime/realtime-server.ts';
+import { createApp } from './app.ts';
+
+export interface ServerOptions {
+  db: Database;
+  jwtSecret: string;
+  port?: number;
+  host?: string;
+  /** The workspace webhooks signed with an environment secret go to. */
+  localWorkspaceId: string;
+  /** Signing secrets from the environment, by source (`shopify`: SHOPIFY_WEBHOOK_SECRET). */
+  secrets: Partial<Record<string, string>>;
+  demoSession?: () => Promise<Record<string, unknown>>;
+  processorEvents?: ProcessorEvents;
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  /** Resolves when every stored delivery has been processed (tests and imports wait on it). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP API, the realtime endpoint and the ingest processor on one port. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { db } = options;
+  const verifyToken = createTokenVerifier(options.jwtSecret);
+  const processor = createProcessor(db, options.processorEvents);
+  const app = createApp({
+    db,
+    verifyToken,
+    webhooks: {
+      findConnection: createConnectionRegistry(db, { workspaceId: options.localWorkspaceId, secrets: options.secrets }),
+      log: createRawEventLog(db),
+      // After the response: Shopify is answered as soon as the body is stored.
+      onAccepted: () => processor.schedule(),
+    },
+    ...(options.demoSession ? { demoSession: options.demoSession } : {}),
+  });
+
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 54321, hostname: options.host ?? '127.0.0.1' }, () => resolve(s as Server));
+  });
+  const realtime = await attachRealtime(server, { db, verifyToken });
+  // Deliveries stored but not processed before a crash or restart are processed now.
+  void processor.drain();
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    idle: () => processor.idle(),
+    async close() {
+      await realtime.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await processor.idle();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * What every webhook endpoint shares, whatever the platform: reading the body
+ * with a size cap, keeping the headers, answering with a reason, and the
+ * interfaces to the raw event log and the connection registry. Handlers use
+ * only the Web Request/Response API, so they run unchanged in `tessera serve`
+ * and as Supabase Edge Functions.
+ */
+
+/** Webhook bodies larger than this are refused (Shopify's largest orders are far below it). */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export interface Connection {
+  workspaceId: string;
+  secret: string;
+}
+
+export interface RawEventEntry {
+  workspaceId: string;
+  source: string;
+  topic: string;
+  idempotencyKey: string;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer>;
+  triggeredAt: string | null;
+  status: 'pending' | 'ignored' | 'failed' | 'rejected';
+  error?: string | null;
+}
+
+export interface RecordedRawEvent {
+  id: number;
+  duplicate: boolean;
+  status: string;
+  error?: string | null;
+}
+
+/** The append-only log every delivery is written to before anything else happens. */
+export interface RawEventLog {
+  record(entry: RawEventEntry): Promise<RecordedRawEvent>;
+  /** A delivery no connection claims (unknown account): kept, so nothing is lost. */
+  recordUnrouted(entry: { source: string; headers: Record<string, string>; body: Uint8Array; reason: string }): Promise<void>;
+}
+
+export interface WebhookContext {
+  /** The workspace and signing secret of a platform account, or null if none is connected. */
+  findConnection(source: string, account: string): Promise<Connection | null>;
+  log: RawEventLog;
+  /** Called once a delivery is stored as pending: processing happens after the response. */
+  onAccepted(workspaceId: string, rawEventId: number): void;
+}
+
+export class BodyTooLargeError extends Error {}
+
+/** Reads the raw body, refusing more than `limit` bytes without buffering them. */
+export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError();
+  if (!request.body) return new Uint8Array(new ArrayBuffer(0));
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new BodyTooLargeError();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** Headers as stored with the raw event: names lower-cased, credentials of the caller left out. */
+export function keptHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (name !== 'cookie' && name !== 'authorization') kept[name.toLowerCase()] = value;
+  });
+  return kept;
+}
+
+/** A JSON answer to the platform (and to whoever reads its delivery log). */
+export function answer(status: number, body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+}
+
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
