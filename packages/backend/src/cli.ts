@@ -10,7 +10,7 @@ import { DEMO_SHOP } from './seed/shopify-store.ts';
 const HELP = `tessera — the Tessera backend and its tools
 
 Usage:
-  tessera serve [--port 54321] [--host 127.0.0.1] [--data-dir .tessera] [--demo]
+  tessera serve [--port 54321] [--host 127.0.0.1] [--data-dir .tessera] [--demo [--customers 300]]
       Start the API (PostgREST-style RPC), realtime and webhooks on one port.
       PGlite in the data directory by default; DATABASE_URL selects a PostgreSQL server.
       --demo seeds a realistic store and serves the examples with a staff session.
@@ -33,6 +33,7 @@ async function main(argv: string[]) {
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       demo: { type: 'boolean', default: false },
+      customers: { type: 'string', default: '300' },
       url: { type: 'string', default: 'http://127.0.0.1:54321' },
       shop: { type: 'string', default: DEMO_SHOP },
       file: { type: 'string' },
@@ -52,7 +53,7 @@ async function main(argv: string[]) {
     case 'serve': {
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
-      await serve({ port, host: values.host, dataDir, demo: values.demo });
+      await serve({ port, host: values.host, dataDir, demo: values.demo, customers: Number(values.customers) });
       return;
     }
     case 'migrate': {

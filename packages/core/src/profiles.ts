@@ -22,8 +22,12 @@ export interface ProfileSnapshot {
   fetchedAt: number;
   /** True when the backend could not be reached and this is the cached copy. */
   offline: boolean;
-  /** The failure behind an offline or failed state. */
+  /** Why the last read failed; null when the copy shown is as fresh as it can be. */
   error: TesseraError | null;
+  /** True while live updates flow: a change in the backend will arrive as a new snapshot. */
+  live: boolean;
+  /** Why live updates stopped (they reconnect by themselves); null while live or still connecting. */
+  liveError: TesseraError | null;
 }
 
 /** A live subscription; call `unsubscribe()` when the view goes away. */
@@ -100,7 +104,10 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
 
   /**
    * Calls `onChange` with the fresh profile each time it changes in the backend
-   * (new order, new identity, merge, edit), over realtime.
+   * (new order, new identity, merge, edit), over realtime. Realtime reconnects
+   * by itself, and every (re)connection re-reads the profile, so a change made
+   * while it was down is not missed. `onLive` says when live updates start
+   * (`null`) or stop (the reason); `onError` when a re-read fails.
    *
    * @example
    * const sub = tessera.profiles.subscribe(id, (profile) => render(profile));
@@ -110,7 +117,7 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
   function subscribe(
     id: string,
     onChange: (profile: Profile | null) => void,
-    onError: (error: TesseraError) => void = () => {},
+    { onLive = () => {}, onError = () => {} }: { onLive?: (stopped: TesseraError | null) => void; onError?: (error: TesseraError) => void } = {},
   ): Subscription {
     let closed = false;
     let channel: Awaited<ReturnType<Backend['channel']>> | undefined;
@@ -129,12 +136,16 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
           // caller's own access rules.
           .on('postgres_changes', { event: '*', schema: 'public', table: 'profiles', filter: `id=eq.${id}` }, refresh)
           .subscribe((status, error) => {
-            if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
-              onError(new TesseraError('network', `Live updates for profile ${id} stopped: ${error?.message ?? status}`, { cause: error }));
+            if (closed) return;
+            if (status === 'SUBSCRIBED') {
+              onLive(null);
+              void refresh();
+            } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' || status === 'CLOSED') {
+              onLive(new TesseraError('network', `Live updates for profile ${id} stopped: ${error?.message ?? status.toLowerCase()}`, { cause: error }));
             }
           });
       })
-      .catch((error) => onError(new TesseraError('network', `Could not start live updates: ${error?.message ?? error}`, { cause: error })));
+      .catch((error) => !closed && onLive(new TesseraError('network', `Could not start live updates: ${error?.message ?? error}`, { cause: error })));
     return {
       unsubscribe() {
         closed = true;
@@ -153,48 +164,56 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
    */
   function watch(id: string, listener: (snapshot: ProfileSnapshot) => void): Subscription {
     let closed = false;
-    let live: Subscription | undefined;
-    let latest: { profile: Profile; fetchedAt: number } | undefined;
-    const emit = (snapshot: ProfileSnapshot) => !closed && listener(snapshot);
-
-    const fail = (error: TesseraError) => {
-      const offline = isTesseraError(error, 'network');
-      emit({ profile: latest?.profile ?? null, source: 'cache', fetchedAt: latest?.fetchedAt ?? 0, offline, error });
+    let state: ProfileSnapshot = { profile: null, source: 'cache', fetchedAt: 0, offline: false, error: null, live: false, liveError: null };
+    // Until a copy (cached or fresh) or a failure is known there is nothing to
+    // show: "no profile" then would read as "no such customer".
+    let known = false;
+    let fresh = false;
+    const update = (change: Partial<ProfileSnapshot>, settles = true) => {
+      state = { ...state, ...change };
+      known ||= settles;
+      if (!closed && known) listener(state);
     };
-    const fetchFresh = async (source: 'network' | 'live') => {
+    const failed = (error: TesseraError) => update({ offline: isTesseraError(error, 'network'), error });
+
+    const fetchFresh = async () => {
       try {
         const profile = await get(id);
-        latest = profile ? { profile, fetchedAt: Date.now() } : undefined;
-        emit({ profile, source, fetchedAt: Date.now(), offline: false, error: null });
+        fresh = true;
+        update({ profile, source: 'network', fetchedAt: Date.now(), offline: false, error: null });
       } catch (error) {
-        fail(error as TesseraError);
+        // Keep showing what we have, and say why it could not be refreshed.
+        failed(error as TesseraError);
       }
     };
-    const onOnline = () => void fetchFresh('network');
+    const onOnline = () => void fetchFresh();
 
     void (async () => {
       const cached = await cache.get<Profile>(cacheKey(id));
-      if (cached && !closed && !latest) {
-        latest = { profile: cached.value, fetchedAt: cached.fetchedAt };
-        emit({ profile: cached.value, source: 'cache', fetchedAt: cached.fetchedAt, offline: false, error: null });
-      }
-      await fetchFresh('network');
-      if (closed) return;
-      live = subscribe(
-        id,
-        (profile) => {
-          latest = profile ? { profile, fetchedAt: Date.now() } : undefined;
-          emit({ profile, source: 'live', fetchedAt: Date.now(), offline: false, error: null });
-        },
-        fail,
-      );
+      if (cached && !closed && !fresh) update({ profile: cached.value, source: 'cache', fetchedAt: cached.fetchedAt });
+      await fetchFresh();
     })();
+    // Live updates start at once, beside the first read; each (re)connection re-reads the profile.
+    const live = subscribe(
+      id,
+      (profile) => {
+        // Only a real change is reported as one, not the re-read of a (re)connection.
+        const unchanged = fresh && profile && state.profile && profile.id === state.profile.id && profile.updated_at === state.profile.updated_at;
+        fresh = true;
+        if (unchanged) update({ error: null, offline: false });
+        else update({ profile, source: 'live', fetchedAt: Date.now(), offline: false, error: null });
+      },
+      {
+        onLive: (stopped) => update({ live: !stopped, liveError: stopped }, false),
+        onError: failed,
+      },
+    );
     globalThis.addEventListener?.('online', onOnline);
 
     return {
       unsubscribe() {
         closed = true;
-        live?.unsubscribe();
+        live.unsubscribe();
         globalThis.removeEventListener?.('online', onOnline);
       },
     };

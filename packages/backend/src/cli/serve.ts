@@ -12,6 +12,8 @@ export interface ServeOptions {
   host: string;
   dataDir: string;
   demo: boolean;
+  /** How many customers the demo store starts with. */
+  customers?: number;
 }
 
 /** `tessera serve`: migrations, the local workspace (or the seeded demo), then the server. */
@@ -22,7 +24,7 @@ export async function serve(options: ServeOptions) {
   const ran = await migrate(db);
   if (ran.length) console.log(`Applied ${ran.length} migration(s): ${ran.join(', ')}`);
 
-  const demo = options.demo ? await prepareDemo(db, { jwtSecret: config.jwtSecret }) : undefined;
+  const demo = options.demo ? await prepareDemo(db, { jwtSecret: config.jwtSecret, ...(options.customers ? { customers: options.customers } : {}) }) : undefined;
   if (demo?.seeded) console.log(`Seeded the demo store with ${demo.seeded} Shopify webhook deliveries.`);
   const workspaceId = demo?.workspaceId ?? (await ensureWorkspace(db, { slug: 'default', name: 'Default workspace' }));
 

@@ -1,8 +1,9 @@
 import type { Database } from '../db/database.ts';
 import { normalisers } from '../normalisers/index.ts';
-import { NormaliseError, NormalisedRecord } from '../normalisers/record.ts';
+import { NormaliseError, NormalisedRecord, type Normalised } from '../normalisers/record.ts';
 
-interface PendingRow {
+/** A stored raw event, as read back for processing. */
+export interface StoredRawEvent {
   workspace_id: string;
   id: string | number;
   source: string;
@@ -11,6 +12,27 @@ interface PendingRow {
   body: Uint8Array;
   triggered_at: string | null;
   received_at: string;
+}
+
+/**
+ * What to do with one stored raw event: parse its body and run its source's
+ * normaliser. Pure; throws (NormaliseError, SyntaxError) when the event can
+ * only go to the dead-letter. Shared by the local processor and the Edge
+ * Function, so both decide the same way.
+ */
+export function prepareIngest(raw: StoredRawEvent): Normalised {
+  const normalise = normalisers[raw.source];
+  if (!normalise) throw new NormaliseError(`No normaliser for source ${raw.source}`);
+  const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw.body));
+  const normalised = normalise({
+    source: raw.source,
+    topic: raw.topic,
+    headers: raw.headers,
+    body,
+    triggeredAt: raw.triggered_at,
+    receivedAt: raw.received_at,
+  });
+  return normalised.kind === 'record' ? { kind: 'record', record: NormalisedRecord.parse(normalised.record) } : normalised;
 }
 
 export interface ProcessorEvents {
@@ -31,29 +53,18 @@ export function createProcessor(db: Database, events: ProcessorEvents = {}) {
   let draining: Promise<void> | undefined;
   let again = false;
 
-  async function processOne(row: PendingRow): Promise<void> {
+  async function processOne(row: StoredRawEvent): Promise<void> {
     const rawEventId = Number(row.id);
     try {
-      const normalise = normalisers[row.source];
-      if (!normalise) throw new NormaliseError(`No normaliser for source ${row.source}`);
-      const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(row.body));
-      const normalised = normalise({
-        source: row.source,
-        topic: row.topic,
-        headers: row.headers,
-        body,
-        triggeredAt: row.triggered_at,
-        receivedAt: row.received_at,
-      });
-      if (normalised.kind === 'ignored') {
-        await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'ignored', normalised.reason]);
+      const next = prepareIngest(row);
+      if (next.kind === 'ignored') {
+        await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'ignored', next.reason]);
         return;
       }
-      const record = NormalisedRecord.parse(normalised.record);
       const [result] = await db.query<{ profile_id: string }>('select public.ingest_raw_event($1, $2, $3::jsonb) as profile_id', [
         row.workspace_id,
         rawEventId,
-        JSON.stringify(record),
+        JSON.stringify(next.record),
       ]);
       events.onProcessed?.({ workspaceId: row.workspace_id, rawEventId, profileId: result!.profile_id });
     } catch (error) {
@@ -65,7 +76,7 @@ export function createProcessor(db: Database, events: ProcessorEvents = {}) {
 
   async function drainOnce(): Promise<void> {
     for (;;) {
-      const rows = await db.query<PendingRow>(
+      const rows = await db.query<StoredRawEvent>(
         `select workspace_id, id, source, topic, headers, body,
                 to_char(triggered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as triggered_at,
                 to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as received_at

@@ -77,3 +77,14 @@ comment on table tessera.unrouted_deliveries is
   'Deliveries that named no connected account (an unknown shop domain), kept so that nothing is lost while a connection is being set up.';
 alter table tessera.unrouted_deliveries enable row level security;
 revoke all on tessera.unrouted_deliveries from public, anon, authenticated;
+
+create function public.webhook_connection(source text, account text) returns jsonb
+language sql stable security definer set search_path = '' as $$
+  select jsonb_build_object('workspace_id', c.workspace_id, 'secret', c.secret)
+    from tessera.connections c
+   where c.source = webhook_connection.source and c.account = webhook_connection.account
+$$;
+comment on function public.webhook_connection(text, text) is
+  'The workspace and signing secret of a platform account, for the webhook Edge Functions. Service key only.';
+revoke all on function public.webhook_connection(text, text) from public, anon, authenticated;
+grant execute on function public.webhook_connection(text, text) to service_role;

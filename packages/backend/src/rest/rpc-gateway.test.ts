@@ -1,0 +1,194 @@
+import { createClient } from '@supabase/supabase-js';
+import { createTessera, Profile, ProfileSummaryList } from '@tessera/core';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import ws from 'ws';
+import { signToken } from '../auth/jwt.ts';
+import type { Database } from '../db/database.ts';
+import { testDatabases } from '../db/test-databases.ts';
+import { ensureStaff, ensureWorkspace } from '../local/workspace.ts';
+import { normaliseShopify } from '../normalisers/shopify.ts';
+import { startServer, type RunningServer } from '../server/start.ts';
+
+const JWT_SECRET = 'test-jwt-secret-with-at-least-32-characters';
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../normalisers/fixtures/${name}.json`, import.meta.url), 'utf8'));
+
+/** Writes a Shopify payload into a workspace through the normaliser and apply_record. */
+async function ingest(db: Database, workspaceId: string, topic: string, payload: unknown): Promise<string> {
+  const result = normaliseShopify({ source: 'shopify', topic, headers: {}, body: payload, triggeredAt: null, receivedAt: new Date().toISOString() });
+  if (result.kind !== 'record') throw new Error('expected a record');
+  const [row] = await db.query<{ id: string }>(`select tessera.apply_record($1, 'shopify', $2::jsonb, null) as id`, [
+    workspaceId,
+    JSON.stringify(result.record),
+  ]);
+  return row!.id;
+}
+
+// Every RPC function a signed-in user can call is exercised here for
+// isolation; the catalog test below fails when a new one is added untested.
+const USER_CALLABLE = ['get_profile', 'resolve_profile', 'search_profiles'];
+
+for (const target of testDatabases()) {
+  describe(`RPC gateway, as supabase-js sees it (${target.name})`, () => {
+    let db: Database;
+    let server: RunningServer;
+    let anonKey: string;
+    let serviceKey: string;
+    const staffA = { id: 'a0000000-0000-4000-8000-00000000000a', email: 'ana@hearth.example', role: 'member' };
+    const staffB = { id: 'b0000000-0000-4000-8000-00000000000b', email: 'bo@otherstore.example', role: 'owner' };
+    let tokenA: string;
+    let tokenB: string;
+    let workspaceA: string;
+    let workspaceB: string;
+    let amara: string;
+    let other: string;
+
+    const client = (token?: string) =>
+      createClient(server.url, anonKey, {
+        ...(token ? { accessToken: async () => token } : {}),
+        realtime: { transport: ws as any },
+      });
+
+    before(async () => {
+      db = await target.open();
+      workspaceA = await ensureWorkspace(db, { slug: 'hearth', name: 'Hearth & Grain' });
+      workspaceB = await ensureWorkspace(db, { slug: 'other', name: 'Other Store' });
+      await ensureStaff(db, workspaceA, staffA);
+      await ensureStaff(db, workspaceB, staffB);
+      amara = await ingest(db, workspaceA, 'customers/create', fixture('shopify-customer'));
+      await ingest(db, workspaceA, 'orders/create', fixture('shopify-order'));
+      other = await ingest(db, workspaceB, 'customers/create', { id: 5001, email: 'amara.okafor@example.com', first_name: 'Not', last_name: 'Her', created_at: '2026-01-02T00:00:00Z' });
+      server = await startServer({ db, jwtSecret: JWT_SECRET, port: 0, localWorkspaceId: workspaceA, secrets: {} });
+      anonKey = await signToken(JWT_SECRET, { role: 'anon' });
+      serviceKey = await signToken(JWT_SECRET, { role: 'service_role' });
+      tokenA = await signToken(JWT_SECRET, { role: 'authenticated', sub: staffA.id, email: staffA.email }, '1h');
+      tokenB = await signToken(JWT_SECRET, { role: 'authenticated', sub: staffB.id, email: staffB.email }, '1h');
+    });
+    after(async () => {
+      await server?.close();
+      await db?.close();
+    });
+
+    it('get_profile answers the unified profile in the shape of the core schema', async () => {
+      const { data, error } = await client(tokenA).rpc('get_profile', { profile_id: amara });
+      assert.equal(error, null);
+      const profile = Profile.parse(data);
+      assert.equal(profile.id, amara);
+      assert.equal(profile.display_name, 'Amara Okafor');
+      assert.equal(profile.orders_count, 1);
+      assert.equal(profile.lifetime_revenue, 94.44);
+      assert.equal(profile.currency, 'CAD');
+      assert.equal(profile.last_activity?.type, 'order_placed');
+      assert.deepEqual(profile.identities.map((i) => i.kind).sort(), ['email', 'phone', 'shopify_customer']);
+      assert.ok(profile.traits.some((t) => t.name === 'first_name' && t.value === 'Amara' && t.source === 'shopify'));
+    });
+
+    it('resolve_profile normalises the identity it is given', async () => {
+      const { data } = await client(tokenA).rpc('resolve_profile', { kind: 'email', value: '  Amara.Okafor@EXAMPLE.com ' });
+      assert.equal(data, amara);
+      const { data: byPhone } = await client(tokenA).rpc('resolve_profile', { kind: 'phone', value: '+1 (416) 555-0142' });
+      assert.equal(byPhone, amara);
+      const { data: nobody } = await client(tokenA).rpc('resolve_profile', { kind: 'email', value: 'nobody@example.com' });
+      assert.equal(nobody, null);
+    });
+
+    it('search_profiles finds by name and email prefix, and treats % and _ literally', async () => {
+      const { data } = await client(tokenA).rpc('search_profiles', { query: 'okafor', limit: 5 });
+      assert.deepEqual(ProfileSummaryList.parse(data).map((p) => p.id), [amara]);
+      const { data: byEmail } = await client(tokenA).rpc('search_profiles', { query: 'amara.ok' });
+      assert.deepEqual(ProfileSummaryList.parse(byEmail).map((p) => p.id), [amara]);
+      const { data: wildcard } = await client(tokenA).rpc('search_profiles', { query: '%' });
+      assert.deepEqual(wildcard, []);
+    });
+
+    it('the core SDK reads the same profile through the same server', async () => {
+      const tessera = createTessera({ url: server.url, key: anonKey, accessToken: tokenA, cache: false });
+      const profile = await tessera.profiles.get(amara);
+      assert.equal(profile?.display_name, 'Amara Okafor');
+      assert.equal(await tessera.profiles.resolve({ email: 'amara.okafor@example.com' }), amara);
+    });
+
+    describe('isolation between workspaces', () => {
+      it('a member of workspace B cannot read workspace A through any RPC function', async () => {
+        const b = client(tokenB);
+        assert.equal((await b.rpc('get_profile', { profile_id: amara })).data, null);
+        // Same email in both workspaces: B resolves to its own person, never A's.
+        assert.equal((await b.rpc('resolve_profile', { kind: 'email', value: 'amara.okafor@example.com' })).data, other);
+        assert.equal((await b.rpc('resolve_profile', { kind: 'email', value: 'amara.okafor@example.com', workspace_id: workspaceA })).data, null);
+        assert.deepEqual((await b.rpc('search_profiles', { query: 'okafor' })).data, []);
+        assert.deepEqual((await b.rpc('search_profiles', { query: 'amara', workspace_id: workspaceA })).data, []);
+        // Positive control: the same calls work for their own data.
+        assert.equal((await b.rpc('get_profile', { profile_id: other })).data?.display_name, 'Not Her');
+      });
+
+      it('every RPC function a signed-in user may call is covered by the isolation test above', async () => {
+        const rows = await db.query<{ name: string }>(
+          `select distinct p.proname as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')`,
+        );
+        assert.deepEqual(rows.map((r) => r.name).sort(), USER_CALLABLE);
+      });
+
+      it('the anon key reads nothing: 401 with the database error, as PostgREST answers', async () => {
+        const { data, error, status } = await client().rpc('get_profile', { profile_id: amara });
+        assert.equal(data, null);
+        assert.equal(status, 401);
+        assert.equal(error?.code, '42501');
+      });
+
+      it('ingest functions are for the service key only', async () => {
+        const args = { workspace_id: workspaceA, source: 'shopify', topic: 'customers/create', idempotency_key: 'x', headers: {}, body_base64: 'e30=' };
+        const asStaff = await client(tokenA).rpc('record_raw_event', args);
+        assert.equal(asStaff.status, 403);
+        const asService = await createClient(server.url, serviceKey, { realtime: { transport: ws as any } }).rpc('record_raw_event', args);
+        assert.equal(asService.error, null);
+        assert.equal(asService.data.duplicate, false);
+      });
+    });
+
+    describe('tokens', () => {
+      it('refuses a token signed with another secret', async () => {
+        const forged = await signToken('another-secret-another-secret-another', { role: 'service_role' });
+        const { error, status } = await client(forged).rpc('get_profile', { profile_id: amara });
+        assert.equal(status, 401);
+        assert.equal(error?.code, 'PGRST301');
+      });
+
+      it('refuses an expired token', async () => {
+        const expired = await signToken(JWT_SECRET, { role: 'authenticated', sub: staffA.id, exp: Math.floor(Date.now() / 1000) - 60 }, Math.floor(Date.now() / 1000) - 60);
+        const { error, status } = await client(expired).rpc('get_profile', { profile_id: amara });
+        assert.equal(status, 401);
+        assert.equal(error?.code, 'PGRST303');
+      });
+
+      it('refuses a role outside the API roles (no SET ROLE postgres through a token)', async () => {
+        const escalate = await signToken(JWT_SECRET, { role: 'postgres' });
+        const { error, status } = await client(escalate).rpc('get_profile', { profile_id: amara });
+        assert.equal(status, 401);
+        assert.equal(error?.code, 'PGRST301');
+      });
+    });
+
+    describe('PostgREST semantics', () => {
+      it('an unknown function is 404 PGRST202 naming what was searched', async () => {
+        const { error, status } = await client(tokenA).rpc('drop_everything', { now: true });
+        assert.equal(status, 404);
+        assert.equal(error?.code, 'PGRST202');
+        assert.match(error!.message, /public\.drop_everything\(now\)/);
+      });
+
+      it('an argument of the wrong type is a 400 with the database message', async () => {
+        const { error, status } = await client(tokenA).rpc('get_profile', { profile_id: 'not-a-uuid' });
+        assert.equal(status, 400);
+        assert.equal(error?.code, '22P02');
+      });
+
+      it('GET works for stable functions, as with PostgREST', async () => {
+        const { data, error } = await client(tokenA).rpc('get_profile', { profile_id: amara }, { get: true });
+        assert.equal(error, null);
+        assert.equal(data.id, amara);
+      });
+    });
+  });
+}

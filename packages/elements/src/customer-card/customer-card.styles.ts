@@ -1,0 +1,403 @@
+import { css } from 'lit';
+
+/** The dark palette, applied by prefers-color-scheme unless theme="light", and by theme="dark". */
+const dark = css`
+  --_background: var(--tessera-card-background, #181b21);
+  --_color: var(--tessera-card-color, #e8eaed);
+  --_muted: var(--tessera-card-muted, #9aa2ae);
+  --_accent: var(--tessera-card-accent, #8f8aff);
+  --_border: var(--tessera-card-border, #2d323b);
+  --_warning: #fcd34d;
+  --_warning-surface: #3a2e12;
+  --_danger: #fda29b;
+  color-scheme: dark;
+`;
+
+export const styles = css`
+  /*
+   * The public --tessera-* properties are read through private --_ ones, so a
+   * page may set them on the card or on any ancestor (a theme's :root), and the
+   * dark defaults still apply where the page sets nothing.
+   */
+  :host {
+    --_background: var(--tessera-card-background, #ffffff);
+    --_color: var(--tessera-card-color, #16181d);
+    --_muted: var(--tessera-card-muted, #5f6673);
+    --_accent: var(--tessera-card-accent, #4f46e5);
+    --_border: var(--tessera-card-border, #e4e7ec);
+    --_radius: var(--tessera-card-radius, 12px);
+    --_warning: #92400e;
+    --_warning-surface: #fef3c7;
+    --_danger: #b42318;
+
+    display: block;
+    container-type: inline-size;
+    color-scheme: light;
+    font-family: var(--tessera-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif);
+    font-size: 14px;
+    line-height: 1.4;
+  }
+
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme='light'])) {
+      ${dark}
+    }
+  }
+
+  :host([theme='dark']) {
+    ${dark}
+  }
+
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+
+  p,
+  dl,
+  dd,
+  ul {
+    margin: 0;
+    padding: 0;
+  }
+
+  .card {
+    overflow: hidden;
+    background: var(--_background);
+    color: var(--_color);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+
+  .header {
+    display: flex;
+    align-items: center;
+    gap: 12px;
+    padding: 16px;
+  }
+
+  .header__text {
+    display: grid;
+    gap: 4px;
+    min-width: 0;
+    flex: 1;
+  }
+
+  .avatar {
+    display: grid;
+    place-items: center;
+    flex: none;
+    width: 44px;
+    height: 44px;
+    border-radius: 50%;
+    background: color-mix(in srgb, var(--_accent) 16%, var(--_background));
+    color: var(--_accent);
+    font-weight: 600;
+    font-size: 15px;
+    letter-spacing: 0.02em;
+  }
+
+  .name {
+    font-size: 16px;
+    font-weight: 600;
+    line-height: 1.3;
+    overflow-wrap: anywhere;
+  }
+
+  .live {
+    align-self: flex-start;
+    display: inline-flex;
+    align-items: center;
+    gap: 5px;
+    flex-shrink: 0;
+    font-size: 11px;
+    font-weight: 600;
+    letter-spacing: 0.02em;
+    color: var(--_muted);
+    white-space: nowrap;
+  }
+
+  .live::before {
+    content: '';
+    width: 7px;
+    height: 7px;
+    border-radius: 50%;
+    background: currentColor;
+  }
+
+  .live--on {
+    color: #1a7f4b;
+  }
+
+  .contact {
+    display: grid;
+    gap: 1px;
+    font-size: 13px;
+    color: var(--_muted);
+  }
+
+  .contact a {
+    color: inherit;
+    text-decoration: none;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+
+  .contact a:hover {
+    color: var(--_accent);
+    text-decoration: underline;
+  }
+
+  a:focus-visible,
+  .button:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+    border-radius: 4px;
+  }
+
+  .stats {
+    display: grid;
+    grid-template-columns: 1fr 1fr;
+    gap: 1px;
+    background: var(--_border);
+    border-top: 1px solid var(--_border);
+  }
+
+  .stat {
+    display: grid;
+    align-content: start;
+    gap: 2px;
+    padding: 12px 16px;
+    background: var(--_background);
+    min-width: 0;
+  }
+
+  .stat dt {
+    font-size: 11px;
+    font-weight: 600;
+    letter-spacing: 0.06em;
+    text-transform: uppercase;
+    color: var(--_muted);
+  }
+
+  .stat__value {
+    font-size: 15px;
+    font-weight: 600;
+    font-variant-numeric: tabular-nums;
+    overflow-wrap: anywhere;
+  }
+
+  .stat__value--none {
+    font-weight: 400;
+    color: var(--_muted);
+  }
+
+  .stat__detail {
+    font-size: 12px;
+    color: var(--_muted);
+  }
+
+  @container (max-width: 240px) {
+    .stats {
+      grid-template-columns: 1fr;
+    }
+  }
+
+  /* minmax(0, 1fr): long emails truncate instead of widening the card. */
+  .identities {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr);
+    gap: 12px;
+    padding: 14px 16px 16px;
+    border-top: 1px solid var(--_border);
+  }
+
+  .group__source {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    margin-bottom: 4px;
+    font-size: 11px;
+    font-weight: 600;
+    letter-spacing: 0.06em;
+    text-transform: uppercase;
+    color: var(--_muted);
+  }
+
+  /* A brand-coloured dot tells sources apart at a glance. */
+  .group__source::before {
+    content: '';
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    background: var(--_source, var(--_muted));
+  }
+
+  .group[data-source='shopify'] {
+    --_source: #5e8e3e;
+  }
+  .group[data-source='kajabi'] {
+    --_source: #2e6cf6;
+  }
+  .group[data-source='instagram'] {
+    --_source: #d62976;
+  }
+  .group[data-source='facebook'] {
+    --_source: #1877f2;
+  }
+  .group[data-source='tiktok'] {
+    --_source: #25f4ee;
+  }
+  .group[data-source='youtube'] {
+    --_source: #ff0033;
+  }
+  .group[data-source='x'] {
+    --_source: var(--_color);
+  }
+
+  .group__list {
+    list-style: none;
+    display: grid;
+    grid-template-columns: minmax(0, 1fr);
+    gap: 2px;
+  }
+
+  .identity {
+    display: flex;
+    justify-content: space-between;
+    align-items: baseline;
+    gap: 12px;
+    font-size: 13px;
+    padding: 2px 0;
+  }
+
+  .identity__kind {
+    flex: none;
+    color: var(--_muted);
+  }
+
+  .identity__value {
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+    font-variant-numeric: tabular-nums;
+  }
+
+  .message {
+    padding: 20px 16px;
+    color: var(--_muted);
+    text-align: center;
+  }
+
+  .message--error {
+    display: grid;
+    justify-items: center;
+    gap: 6px;
+    text-align: center;
+  }
+
+  .message__title {
+    font-weight: 600;
+    color: var(--_danger);
+  }
+
+  .message__text {
+    color: var(--_color);
+  }
+
+  .message__code {
+    font-size: 12px;
+  }
+
+  .message__code code {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  }
+
+  .message .button {
+    margin-top: 6px;
+  }
+
+  .banner {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    gap: 8px;
+    padding: 8px 12px 8px 16px;
+    font-size: 12px;
+    color: var(--_muted);
+    background: color-mix(in srgb, var(--_muted) 10%, var(--_background));
+    border-bottom: 1px solid var(--_border);
+  }
+
+  .banner--offline {
+    color: var(--_warning);
+    background: var(--_warning-surface);
+  }
+
+  .button {
+    font: inherit;
+    font-weight: 600;
+    color: var(--_color);
+    background: var(--_background);
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    padding: 6px 14px;
+    cursor: pointer;
+  }
+
+  .button:hover {
+    border-color: var(--_accent);
+    color: var(--_accent);
+  }
+
+  .button--small {
+    padding: 2px 10px;
+    font-size: 12px;
+    background: transparent;
+    color: inherit;
+    border-color: currentColor;
+  }
+
+  .skeleton {
+    display: block;
+    background: color-mix(in srgb, var(--_muted) 18%, var(--_background));
+    animation: pulse 1.4s ease-in-out infinite;
+  }
+
+  .skeleton--line {
+    height: 14px;
+    border-radius: 6px;
+  }
+
+  .skeleton--small {
+    height: 10px;
+  }
+
+  .stat .skeleton--small {
+    margin-bottom: 6px;
+  }
+
+  @keyframes pulse {
+    50% {
+      opacity: 0.45;
+    }
+  }
+
+  @media (prefers-reduced-motion: reduce) {
+    .skeleton {
+      animation: none;
+    }
+  }
+
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+`;
