@@ -55,6 +55,8 @@ describe('helpdesk example against tessera serve', () => {
     await name.waitFor({ timeout: 15_000 });
     const before = (await name.textContent())!.trim();
     assert.ok(before.length > 0, 'the card shows a name');
+    // The card says when it is live; only then does a change travel the realtime path.
+    await page.locator('customer-card [part~="live-indicator"][data-live="true"]').waitFor({ timeout: 10_000 });
 
     // The requester's Shopify customer id, read through the API as the page's staff session.
     const session = await (await fetch(`${url}/demo/session`)).json();

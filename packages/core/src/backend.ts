@@ -30,12 +30,18 @@ export interface Backend {
 export interface SupabaseClientLike {
   rpc(fn: string, args?: Record<string, unknown>): { abortSignal(signal: AbortSignal): PromiseLike<RpcResponse> } & PromiseLike<RpcResponse>;
   channel(name: string): ChannelLike;
+  realtime?: { setAuth(token?: string | null): Promise<void> };
 }
 
 export function backendFromSupabase(client: SupabaseClientLike): Backend {
   return {
     rpc: (fn, args, signal) => (signal ? client.rpc(fn, args).abortSignal(signal) : client.rpc(fn, args)),
-    channel: async (name) => client.channel(name),
+    channel: async (name) => {
+      // realtime-js fixes a channel's token when it joins: hand it the session's
+      // token first, or the channel listens as the anon key and sees nothing.
+      await client.realtime?.setAuth();
+      return client.channel(name);
+    },
   };
 }
 
