@@ -38,7 +38,7 @@ function showTicket(requester, subject) {
   message.append(
     Object.assign(document.createElement('div'), { className: 'who', textContent: requester.name }),
     Object.assign(document.createElement('div'), {
-      textContent: `Hi there — ${subject.toLowerCase()}. Could you take a look? Thanks, ${requester.name.split(' ')[0]}`,
+      textContent: `Hi there — ${subject.charAt(0).toLowerCase()}${subject.slice(1).replace(/[?.!]$/, '')}. Could you take a look? Thanks, ${requester.name.split(' ')[0]}`,
     }),
   );
   ticket.append(title, meta, message);
@@ -52,7 +52,12 @@ async function main() {
   const { client, email } = await connect();
   const recent = await client.profiles.search('a', { limit: 6 });
   const requesters = recent.filter((p) => p.email).map((p) => ({ email: p.email, name: p.display_name ?? p.email }));
-  if (email && !requesters.some((r) => r.email === email)) requesters.unshift({ email, name: email });
+  if (email && !requesters.some((r) => r.email === email)) {
+    // A ticket opened from a link: its requester may not be among the recent customers.
+    const id = await client.profiles.resolve({ email });
+    const profile = id ? await client.profiles.get(id) : null;
+    requesters.unshift({ email, name: profile?.display_name ?? email });
+  }
   requesters.forEach((requester, index) => {
     const item = document.createElement('li');
     const button = document.createElement('button');

@@ -10,6 +10,7 @@ const dark = css`
   --_warning: #fcd34d;
   --_warning-surface: #3a2e12;
   --_danger: #fda29b;
+  --_live: #4ade80;
   color-scheme: dark;
 `;
 
@@ -29,6 +30,7 @@ export const styles = css`
     --_warning: #92400e;
     --_warning-surface: #fef3c7;
     --_danger: #b42318;
+    --_live: #1a7f4b;
 
     display: block;
     container-type: inline-size;
@@ -127,7 +129,7 @@ export const styles = css`
   }
 
   .live--on {
-    color: #1a7f4b;
+    color: var(--_live);
   }
 
   .contact {

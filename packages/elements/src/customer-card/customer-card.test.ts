@@ -365,6 +365,8 @@ describe('<customer-card>', () => {
     const card = mount({ 'profile-id': ANA_ID });
     await rendered(card);
     await until(() => realtime.isJoined(`realtime:profile:${ANA_ID}`), 'the realtime join');
+    await until(() => part(card, 'live-indicator')?.dataset.live === 'true', 'the card to say it is live');
+    expect(text(part(card, 'live-indicator'))).to.equal('Live');
 
     worker.use(getProfile(() => HttpResponse.json(ana({ lifetime_revenue: 2606.4, orders_count: 15 }))));
     const changed = once(card, 'tessera-profile-change');
@@ -388,6 +390,8 @@ describe('<customer-card>', () => {
     expect(text(part(card, 'name'))).to.equal('Ana Rivera');
     expect(text(stat(card, 'Orders')?.querySelector('dd'))).to.equal('14');
     expect(text(part(card, 'status'))).not.to.include('Couldn’t load');
+    expect(part(card, 'live-indicator')?.dataset.live).to.equal('false');
+    expect(text(part(card, 'live-indicator'))).to.equal('Reconnecting…');
   });
 
   it('registers under a prefix where a store already has a customer-card', () => {
