@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 const mockServiceWorker = createRequire(import.meta.url).resolve('msw/mockServiceWorker.js');
 
 export default {
-  files: ['packages/elements/src/**/*.test.ts', 'packages/core/src/**/*.browser.test.ts'],
+  files: ['packages/elements/src/**/*.test.ts', 'packages/core/src/**/*.browser.test.ts', '!packages/**/*.node.test.ts'],
   // Workspace packages export their TypeScript sources under `source`.
   nodeResolve: { exportConditions: ['source', 'browser'] },
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
