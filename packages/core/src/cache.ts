@@ -53,6 +53,15 @@ function indexedDbCache({ scope, maxAgeMs = 7 * DAY, maxEntries = 500 }: CacheOp
         store.createIndex('scope', 'scope');
         store.createIndex('usedAt', 'usedAt');
       },
+      // Another tab (a newer version of this script, or a sign-out wiping the
+      // database) needs it: let go, and reopen on the next use.
+      blocking(_current, _next, event) {
+        (event.target as IDBDatabase).close();
+        db = undefined;
+      },
+      terminated() {
+        db = undefined;
+      },
     }));
   const rowKey = (key: string) => `${scope}\u0000${key}`;
 
