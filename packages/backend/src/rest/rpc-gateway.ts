@@ -44,18 +44,18 @@ function callSql(fn: SqlFunction, argNames: string[]): string {
 }
 
 /** Reads the arguments of a call: the JSON body of a POST, or the query string of a GET. */
-async function readArgs(request: Request): Promise<Record<string, unknown> | PostgrestErrorBody> {
+async function readArgs(request: Request): Promise<{ args: Record<string, unknown> } | { error: PostgrestErrorBody }> {
   if (request.method === 'GET') {
-    return Object.fromEntries(new URL(request.url).searchParams);
+    return { args: Object.fromEntries(new URL(request.url).searchParams) };
   }
   const text = await request.text();
-  if (!text.trim()) return {};
+  if (!text.trim()) return { args: {} };
   try {
     const parsed = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
-    return postgrestError('PGRST102', 'The request body must be a JSON object of named arguments');
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { args: parsed };
+    return { error: postgrestError('PGRST102', 'The request body must be a JSON object of named arguments') };
   } catch (error) {
-    return postgrestError('PGRST102', `Empty or invalid json: ${(error as Error).message}`);
+    return { error: postgrestError('PGRST102', `Empty or invalid json: ${(error as Error).message}`) };
   }
 }
 
@@ -77,8 +77,9 @@ export function createRpcGateway({ db, catalog, verifyToken }: RpcGatewayOptions
     if (request.method !== 'GET' && request.method !== 'POST') {
       return json(405, postgrestError('PGRST117', `Unsupported HTTP method: ${request.method}`));
     }
-    const args = await readArgs(request);
-    if ('code' in args && 'message' in args && 'hint' in args) return json(400, args);
+    const read = await readArgs(request);
+    if ('error' in read) return json(400, read.error);
+    const { args } = read;
 
     const argNames = Object.keys(args).sort();
     const fn = await catalog.find(name, argNames);
