@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { normalisers } from '../normalisers/index.ts';
-import { NormaliseError, NormalisedRecord, type Normalised } from '../normalisers/record.ts';
+import { NormaliseError, NormalisedRecord, PlatformMerge, PrivacyRequest, type Normalised } from '../normalisers/record.ts';
 
 /** A stored raw event, as read back for processing. */
 export interface StoredRawEvent {
@@ -32,12 +32,22 @@ export function prepareIngest(raw: StoredRawEvent): Normalised {
     triggeredAt: raw.triggered_at,
     receivedAt: raw.received_at,
   });
-  return normalised.kind === 'record' ? { kind: 'record', record: NormalisedRecord.parse(normalised.record) } : normalised;
+  // Validated here so that what reaches the database is exactly the documented shape.
+  switch (normalised.kind) {
+    case 'record':
+      return { kind: 'record', record: NormalisedRecord.parse(normalised.record) };
+    case 'privacy':
+      return { kind: 'privacy', request: PrivacyRequest.parse(normalised.request) };
+    case 'merge':
+      return { kind: 'merge', merge: PlatformMerge.parse(normalised.merge) };
+    case 'ignored':
+      return normalised;
+  }
 }
 
 export interface ProcessorEvents {
-  /** A raw event became part of a profile. */
-  onProcessed?(event: { workspaceId: string; rawEventId: number; profileId: string }): void;
+  /** A raw event was applied; `profileId` is the person it was about (null for an account-wide privacy request). */
+  onProcessed?(event: { workspaceId: string; rawEventId: number; profileId: string | null }): void;
   /** A raw event went to the dead-letter. */
   onFailed?(event: { workspaceId: string; rawEventId: number; error: string }): void;
 }
@@ -61,10 +71,10 @@ export function createProcessor(db: Database, events: ProcessorEvents = {}) {
         await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'ignored', next.reason]);
         return;
       }
-      const [result] = await db.query<{ profile_id: string }>('select public.ingest_raw_event($1, $2, $3::jsonb) as profile_id', [
+      const [result] = await db.query<{ profile_id: string | null }>('select public.ingest_raw_event($1, $2, $3::jsonb) as profile_id', [
         row.workspace_id,
         rawEventId,
-        JSON.stringify(next.record),
+        JSON.stringify(next),
       ]);
       events.onProcessed?.({ workspaceId: row.workspace_id, rawEventId, profileId: result!.profile_id });
     } catch (error) {

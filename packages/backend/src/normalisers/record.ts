@@ -51,8 +51,37 @@ export interface RawDelivery {
   receivedAt: string;
 }
 
-/** The outcome of normalising: a record to apply, or a topic this source does not handle (kept raw). */
-export type Normalised = { kind: 'record'; record: NormalisedRecord } | { kind: 'ignored'; reason: string };
+/** A person's request about their own data, relayed by a platform (Shopify's mandatory privacy webhooks). */
+export const PrivacyRequest = z.object({
+  /** erase: remove their personal data; export: gather all of it; erase_account: remove everything a platform account (a shop) sent. */
+  action: z.enum(['erase', 'export', 'erase_account']),
+  /** Who it is about (empty for erase_account). */
+  identities: z.array(IdentityClaim),
+  /** The platform's reference for the request (a data request id, a customer id). */
+  reference: z.nullable(z.string()),
+  /** For erase_account: the platform account, e.g. the shop domain. */
+  account: z.nullable(z.string()),
+});
+export type PrivacyRequest = z.infer<typeof PrivacyRequest>;
+
+/** The platform merged two of its records of one person (Shopify customers/merge): one identity is the other's alias. */
+export const PlatformMerge = z.object({
+  kept: IdentityClaim,
+  merged: IdentityClaim,
+  reason: z.string(),
+});
+export type PlatformMerge = z.infer<typeof PlatformMerge>;
+
+/**
+ * The outcome of normalising: a record to apply, a privacy request, a merge
+ * the platform made, or a topic this source does not handle (kept raw). This
+ * union, as JSON, is what `public.ingest_raw_event` applies.
+ */
+export type Normalised =
+  | { kind: 'record'; record: NormalisedRecord }
+  | { kind: 'privacy'; request: PrivacyRequest }
+  | { kind: 'merge'; merge: PlatformMerge }
+  | { kind: 'ignored'; reason: string };
 
 /** The payload cannot be understood; the message says what is wrong with it. Lands in the dead-letter. */
 export class NormaliseError extends Error {

@@ -150,18 +150,32 @@ function normaliseCustomer(delivery: RawDelivery): Normalised {
   };
 }
 
+/**
+ * Who an order (or a checkout) is about: its customer, email and phone, and
+ * the order id itself, so that a refund (which names only its order) finds
+ * the same person whatever order the webhooks arrive in.
+ */
+function orderIdentities(order: Json, orderId: string | null): IdentityClaim[] {
+  const customer = isObject(order.customer) ? order.customer : null;
+  const country = countryOf(order.billing_address, order.shipping_address, customer?.default_address);
+  const identities: IdentityClaim[] = customer ? customerIdentities(customer, country) : [];
+  const add = (kind: string, value: string | null) => {
+    if (value && !identities.some((i) => i.kind === kind && i.value === value)) identities.push({ kind, value });
+  };
+  add('email', toEmail(order.email) ?? toEmail(order.contact_email));
+  add('phone', toE164(order.phone, country) ?? toE164(isObject(order.billing_address) ? order.billing_address.phone : null, country));
+  if (orderId) add('shopify_order', orderId);
+  return identities;
+}
+
 function normaliseOrder(delivery: RawDelivery): Normalised {
   const order = requirePayload(delivery, 'order');
   const id = shopifyId(order, 'order');
   const customer = isObject(order.customer) ? order.customer : null;
   const country = countryOf(order.billing_address, order.shipping_address, customer?.default_address);
 
-  const identities: IdentityClaim[] = customer ? customerIdentities(customer, country) : [];
-  const email = toEmail(order.email) ?? toEmail(order.contact_email);
-  if (email && !identities.some((i) => i.kind === 'email' && i.value === email)) identities.push({ kind: 'email', value: email });
-  const phone = toE164(order.phone, country);
-  if (phone && !identities.some((i) => i.kind === 'phone' && i.value === phone)) identities.push({ kind: 'phone', value: phone });
-  if (identities.length === 0) {
+  const identities = orderIdentities(order, id);
+  if (identities.length === 1) {
     throw new NormaliseError(`Shopify order ${id} names no customer, email or phone, so it cannot be tied to a person`);
   }
 
@@ -215,10 +229,212 @@ function normaliseOrder(delivery: RawDelivery): Normalised {
   };
 }
 
+/** Money never collected: cancelling such an order takes its total back out of lifetime revenue. */
+const UNCOLLECTED = new Set(['pending', 'authorized', 'voided', 'expired']);
+
+/** orders/paid, orders/fulfilled, orders/cancelled: what happened to an order after it was placed. */
+function normaliseOrderChange(type: 'order_paid' | 'order_fulfilled' | 'order_cancelled', at: string) {
+  return (delivery: RawDelivery): Normalised => {
+    const order = requirePayload(delivery, 'order');
+    const id = shopifyId(order, 'order');
+    const total = money(order.current_total_price ?? order.total_price);
+    // Revenue is counted once, when the order is placed; refunds subtract what
+    // was paid back. A cancelled order whose money was never collected is the
+    // one case that must also come back out.
+    const revenue =
+      type === 'order_cancelled' && UNCOLLECTED.has(String(order.financial_status)) && total !== null && order.test !== true ? -total : null;
+    const currency = text(order.currency);
+    return {
+      kind: 'record',
+      record: {
+        observed_at: observedAt(delivery, order),
+        identities: orderIdentities(order, id),
+        traits: [],
+        events: [
+          {
+            external_id: `shopify:order:${id}:${type.slice('order_'.length)}`,
+            type,
+            occurred_at: optionalTimestamp(order[at]) ?? optionalTimestamp(order.updated_at) ?? delivery.triggeredAt ?? delivery.receivedAt,
+            revenue,
+            currency: currency && /^[A-Za-z]{3}$/.test(currency) ? currency.toUpperCase() : null,
+            properties: {
+              order_id: id,
+              name: text(order.name),
+              financial_status: text(order.financial_status),
+              fulfillment_status: text(order.fulfillment_status),
+              ...(type === 'order_cancelled' ? { cancel_reason: text(order.cancel_reason) } : {}),
+            },
+          },
+        ],
+        unrecognised: unrecognised(order, ORDER_FIELDS),
+      },
+    };
+  };
+}
+
+/** refunds/create names only its order: the order id identifies the person. */
+function normaliseRefund(delivery: RawDelivery): Normalised {
+  const refund = requirePayload(delivery, 'refund');
+  const id = shopifyId(refund, 'refund');
+  const orderId = refund.order_id == null ? null : String(refund.order_id);
+  if (!orderId || !/^\d+$/.test(orderId)) throw new NormaliseError(`Shopify refund ${id} has no order_id, so it cannot be tied to an order`);
+  const transactions = Array.isArray(refund.transactions) ? refund.transactions.filter(isObject) : [];
+  const paidBack = transactions.filter((t) => t.kind === 'refund' && t.status === 'success');
+  const amount = paidBack.reduce((sum, t) => sum + (money(t.amount) ?? 0), 0);
+  const currency = text(paidBack[0]?.currency);
+  return {
+    kind: 'record',
+    record: {
+      observed_at: delivery.triggeredAt ?? optionalTimestamp(refund.created_at) ?? delivery.receivedAt,
+      identities: [{ kind: 'shopify_order', value: orderId }],
+      traits: [],
+      events: [
+        {
+          external_id: `shopify:refund:${id}`,
+          type: 'refund_issued',
+          occurred_at: timestamp(refund.processed_at ?? refund.created_at, refund.processed_at ? 'processed_at' : 'created_at'),
+          revenue: paidBack.length ? -Math.round(amount * 100) / 100 : null,
+          currency: currency && /^[A-Za-z]{3}$/.test(currency) ? currency.toUpperCase() : null,
+          properties: {
+            order_id: orderId,
+            note: text(refund.note),
+            items: (Array.isArray(refund.refund_line_items) ? refund.refund_line_items.filter(isObject) : []).map((line) => ({
+              title: isObject(line.line_item) ? text(line.line_item.title) : null,
+              quantity: typeof line.quantity === 'number' ? line.quantity : null,
+              restocked: line.restock_type != null && line.restock_type !== 'no_restock',
+            })),
+          },
+        },
+      ],
+      unrecognised: [],
+    },
+  };
+}
+
+/**
+ * checkouts/create and checkouts/update: a cart someone started paying for.
+ * An abandoned cart is a started checkout never completed; completion is its
+ * own event. A checkout with no email, phone or customer is nobody yet.
+ */
+function normaliseCheckout(delivery: RawDelivery): Normalised {
+  const checkout = requirePayload(delivery, 'checkout');
+  const token = text(checkout.token) ?? (checkout.id == null ? null : String(checkout.id));
+  if (!token) throw new NormaliseError('Shopify checkout has neither token nor id');
+  const identities = orderIdentities(checkout, null);
+  if (identities.length === 0) return { kind: 'ignored', reason: `Shopify checkout ${token} has no email, phone or customer yet` };
+  const currency = text(checkout.currency) ?? text(checkout.presentment_currency);
+  const lineItems = Array.isArray(checkout.line_items) ? checkout.line_items.filter(isObject) : [];
+  const properties = {
+    checkout_token: token,
+    value: money(checkout.total_price),
+    currency: currency?.toUpperCase() ?? null,
+    items: lineItems.slice(0, 50).map((item) => ({ title: text(item.title), quantity: typeof item.quantity === 'number' ? item.quantity : null, price: money(item.price) })),
+    recovery_url: text(checkout.abandoned_checkout_url),
+  };
+  const events: EventClaim[] = [
+    { external_id: `shopify:checkout:${token}:started`, type: 'checkout_started', occurred_at: timestamp(checkout.created_at, 'created_at'), properties },
+  ];
+  const completed = optionalTimestamp(checkout.completed_at);
+  if (completed) events.push({ external_id: `shopify:checkout:${token}:completed`, type: 'checkout_completed', occurred_at: completed, properties });
+  const customer = isObject(checkout.customer) ? checkout.customer : null;
+  return {
+    kind: 'record',
+    record: {
+      observed_at: observedAt(delivery, checkout),
+      identities,
+      traits: customer ? customerTraits(customer, countryOf(checkout.billing_address, checkout.shipping_address)) : [],
+      events,
+      unrecognised: [],
+    },
+  };
+}
+
+/** customers/delete: the shop deleted its customer record (not a privacy erasure: that is customers/redact). */
+function normaliseCustomerDeleted(delivery: RawDelivery): Normalised {
+  const customer = requirePayload(delivery, 'customer');
+  const id = shopifyId(customer, 'customer');
+  const at = delivery.triggeredAt ?? delivery.receivedAt;
+  return {
+    kind: 'record',
+    record: {
+      observed_at: at,
+      identities: [{ kind: 'shopify_customer', value: id }],
+      traits: [{ name: 'shopify_account_state', value: 'deleted' }],
+      events: [{ external_id: `shopify:customer:${id}:deleted`, type: 'customer_deleted', occurred_at: at, properties: { shopify_customer_id: id } }],
+      unrecognised: [],
+    },
+  };
+}
+
+/** customers/merge: Shopify fused two of its customers; the deleted id is now an alias of the kept one. */
+function normaliseCustomerMerge(delivery: RawDelivery): Normalised {
+  const payload = requirePayload(delivery, 'customer merge');
+  const idOf = (field: string) => {
+    const gid = typeof payload[field] === 'string' ? /\/Customer\/(\d+)$/.exec(payload[field] as string)?.[1] : undefined;
+    if (!gid) throw new NormaliseError(`Shopify customers/merge field ${field} is not a customer GID`);
+    return gid;
+  };
+  const kept = idOf('admin_graphql_api_customer_kept_id');
+  const deleted = idOf('admin_graphql_api_customer_deleted_id');
+  if (String(payload.status).toLowerCase() !== 'completed') {
+    return { kind: 'ignored', reason: `Shopify merge of customer ${deleted} into ${kept} is ${String(payload.status)}, not completed` };
+  }
+  return {
+    kind: 'merge',
+    merge: {
+      kept: { kind: 'shopify_customer', value: kept },
+      merged: { kind: 'shopify_customer', value: deleted },
+      reason: `Shopify merged customer ${deleted} into ${kept}`,
+    },
+  };
+}
+
+/** The customer a privacy webhook is about, as every identity Shopify gives for them. */
+function privacySubject(payload: Json): IdentityClaim[] {
+  const customer = isObject(payload.customer) ? payload.customer : {};
+  const identities: IdentityClaim[] = [];
+  if (customer.id != null && /^\d+$/.test(String(customer.id))) identities.push({ kind: 'shopify_customer', value: String(customer.id) });
+  const email = toEmail(customer.email);
+  if (email) identities.push({ kind: 'email', value: email });
+  const phone = toE164(customer.phone);
+  if (phone) identities.push({ kind: 'phone', value: phone });
+  const orders = [payload.orders_to_redact, payload.orders_requested].find(Array.isArray) ?? [];
+  for (const order of orders) if (/^\d+$/.test(String(order))) identities.push({ kind: 'shopify_order', value: String(order) });
+  return identities;
+}
+
+/** The mandatory privacy webhooks: customers/data_request, customers/redact, shop/redact. */
+function normalisePrivacy(action: 'erase' | 'export' | 'erase_account') {
+  return (delivery: RawDelivery): Normalised => {
+    const payload = requirePayload(delivery, 'privacy request');
+    const shop = text(payload.shop_domain) ?? delivery.headers['x-shopify-shop-domain'] ?? null;
+    if (action === 'erase_account') {
+      if (!shop) throw new NormaliseError('Shopify shop/redact names no shop_domain');
+      return { kind: 'privacy', request: { action, identities: [], reference: payload.shop_id == null ? null : String(payload.shop_id), account: shop } };
+    }
+    const identities = privacySubject(payload);
+    if (identities.length === 0) throw new NormaliseError(`Shopify ${delivery.topic} names no customer id, email, phone or order`);
+    const request = isObject(payload.data_request) && payload.data_request.id != null ? String(payload.data_request.id) : null;
+    const customerId = identities.find((i) => i.kind === 'shopify_customer')?.value ?? null;
+    return { kind: 'privacy', request: { action, identities, reference: request ?? customerId, account: shop } };
+  };
+}
+
 const TOPICS: Record<string, Normaliser> = {
   'customers/create': normaliseCustomer,
   'customers/update': normaliseCustomer,
+  'customers/delete': normaliseCustomerDeleted,
+  'customers/merge': normaliseCustomerMerge,
   'orders/create': normaliseOrder,
+  'orders/paid': normaliseOrderChange('order_paid', 'processed_at'),
+  'orders/fulfilled': normaliseOrderChange('order_fulfilled', 'updated_at'),
+  'orders/cancelled': normaliseOrderChange('order_cancelled', 'cancelled_at'),
+  'refunds/create': normaliseRefund,
+  'checkouts/create': normaliseCheckout,
+  'checkouts/update': normaliseCheckout,
+  'customers/data_request': normalisePrivacy('export'),
+  'customers/redact': normalisePrivacy('erase'),
+  'shop/redact': normalisePrivacy('erase_account'),
 };
 
 /** The Shopify normaliser: topics it does not handle yet are kept raw and reported as ignored. */

@@ -27,7 +27,7 @@ async function ingest(db: Database, workspaceId: string, topic: string, payload:
 
 // Every RPC function a signed-in user can call is exercised here for
 // isolation; the catalog test below fails when a new one is added untested.
-const USER_CALLABLE = ['get_profile', 'resolve_profile', 'search_profiles'];
+const USER_CALLABLE = ['erase_profile', 'export_profile', 'get_profile', 'merge_profiles', 'resolve_profile', 'search_profiles', 'unmerge_profile'];
 
 for (const target of testDatabases()) {
   describe(`RPC gateway, as supabase-js sees it (${target.name})`, () => {
@@ -118,6 +118,16 @@ for (const target of testDatabases()) {
         assert.equal((await b.rpc('resolve_profile', { kind: 'email', value: 'amara.okafor@example.com', workspace_id: workspaceA })).data, null);
         assert.deepEqual((await b.rpc('search_profiles', { query: 'okafor' })).data, []);
         assert.deepEqual((await b.rpc('search_profiles', { query: 'amara', workspace_id: workspaceA })).data, []);
+        // Nor change A's graph: merging or unmerging A's people is refused.
+        const merge = await b.rpc('merge_profiles', { profile_id: amara, other_profile_id: amara });
+        assert.equal(merge.status, 403);
+        assert.equal(merge.error?.code, '42501');
+        const unmerge = await b.rpc('unmerge_profile', { profile_id: amara });
+        assert.equal(unmerge.status, 403);
+        // Nor read or erase A's people through the privacy functions.
+        assert.equal((await b.rpc('export_profile', { profile_id: amara })).status, 403);
+        assert.equal((await b.rpc('erase_profile', { profile_id: amara })).status, 403);
+        assert.equal((await client(tokenA).rpc('get_profile', { profile_id: amara })).data?.display_name, 'Amara Okafor');
         // Positive control: the same calls work for their own data.
         assert.equal((await b.rpc('get_profile', { profile_id: other })).data?.display_name, 'Not Her');
       });

@@ -173,20 +173,41 @@ for (const target of testDatabases()) {
       assert.equal(new Date(profile!.last_activity_at).getTime(), new Date(totals!.last).getTime());
     });
 
-    it('merges two profiles when an order links their identities, keeping the older one', async () => {
+    const rootOf = async (kind: string, value: string) =>
+      (
+        await db.query<{ root: string }>(
+          `select tessera.root_of(workspace_id, profile_id) as root from public.identities where kind = $1 and value = $2`,
+          [kind, value],
+        )
+      )[0]?.root;
+
+    it('merges a customer and a guest checkout when an order links their email and phone, keeping the older one', async () => {
       await deliver(await shopifyRequest('customers/create', { id: 61001, email: 'li.wei@example.com', first_name: 'Wei', last_name: 'Li', created_at: '2026-01-01T00:00:00Z' }));
-      await deliver(await shopifyRequest('customers/create', { id: 61002, phone: '+14155550177', first_name: 'Wei', created_at: '2026-02-01T00:00:00Z' }));
-      const [a] = await db.query<{ id: string }>(`select profile_id as id from public.identities where kind = 'shopify_customer' and value = '61001'`);
-      const [b] = await db.query<{ id: string }>(`select profile_id as id from public.identities where kind = 'shopify_customer' and value = '61002'`);
-      assert.notEqual(a!.id, b!.id);
+      await deliver(await shopifyRequest('orders/create', { id: 777000, phone: '+1 415 555 0177', created_at: '2026-02-01T00:00:00Z', total_price: '30.00', currency: 'USD', billing_address: { first_name: 'Wei', country_code: 'US' } }));
+      const customer = await rootOf('shopify_customer', '61001');
+      const guest = await rootOf('phone', '+14155550177');
+      assert.notEqual(customer, guest);
       await deliver(await shopifyRequest('orders/create', { id: 777001, email: 'li.wei@example.com', phone: '+1 415 555 0177', created_at: '2026-03-01T00:00:00Z', total_price: '12.00', currency: 'USD' }));
-      const owners = await db.query<{ profile_id: string }>(
-        `select distinct profile_id from public.identities where value in ('61001', '61002', 'li.wei@example.com', '+14155550177')`,
-      );
-      assert.deepEqual(owners.map((o) => o.profile_id), [a!.id]);
-      const [merged] = await db.query<{ merged_into: string }>('select merged_into from public.profiles where id = $1', [b!.id]);
-      assert.equal(merged!.merged_into, a!.id);
-      assert.equal((await db.query('select 1 from public.profile_merges where survivor_id = $1 and merged_id = $2', [a!.id, b!.id])).length, 1);
+      assert.equal(await rootOf('phone', '+14155550177'), customer);
+      assert.equal(await rootOf('email', 'li.wei@example.com'), customer);
+      const [person] = await db.query<Record<string, any>>('select * from public.profiles where id = $1', [customer]);
+      assert.equal(Number(person!.lifetime_revenue), 42);
+      assert.equal(person!.orders_count, 2);
+      assert.equal((await db.query('select 1 from public.profile_merges where survivor_id = $1 and merged_id = $2', [customer, guest])).length, 1);
+    });
+
+    it('keeps two Shopify customers who share a family email apart, and records the conflict', async () => {
+      await deliver(await shopifyRequest('customers/create', { id: 62001, email: 'the.parks@example.com', first_name: 'Jin', last_name: 'Park', created_at: '2026-01-01T00:00:00Z' }));
+      await deliver(await shopifyRequest('customers/create', { id: 62002, email: 'the.parks@example.com', first_name: 'Min', last_name: 'Park', created_at: '2026-01-02T00:00:00Z' }));
+      const jin = await rootOf('shopify_customer', '62001');
+      const min = await rootOf('shopify_customer', '62002');
+      assert.ok(jin && min);
+      assert.notEqual(jin, min);
+      const [conflict] = await db.query<Record<string, any>>(`select * from public.identity_conflicts where value = 'the.parks@example.com'`);
+      assert.equal(conflict?.owner_profile_id, jin);
+      assert.match(conflict?.reason, /at most 1 shopify_customer per person/);
+      const names = await db.query<{ display_name: string }>('select display_name from public.profiles where id in ($1, $2) order by display_name', [jin, min]);
+      assert.deepEqual(names.map((n) => n.display_name), ['Jin Park', 'Min Park']);
     });
 
     it('sends a delivery it cannot process to the dead-letter with the reason, and retrying after success changes nothing', async () => {

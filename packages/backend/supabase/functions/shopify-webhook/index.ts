@@ -56,7 +56,7 @@ async function ingest(workspaceId: string, rawEventId: number) {
     if (next.kind === 'ignored') {
       await call('settle_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, status: 'ignored', error: next.reason });
     } else {
-      await call('ingest_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, normalised: next.record });
+      await call('ingest_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, normalised: next });
     }
   } catch (failure) {
     await call('settle_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, status: 'failed', error: String((failure as Error).message ?? failure) });
