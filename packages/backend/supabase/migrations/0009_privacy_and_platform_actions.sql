@@ -143,7 +143,7 @@ begin
   end if;
 
   if action = 'export' then
-    result := jsonb_build_object('people', coalesce((select jsonb_agg(tessera.export_person(p_workspace_id, p)) from unnest(people) p), '[]'));
+    result := jsonb_build_object('exports', coalesce((select jsonb_agg(tessera.export_person(p_workspace_id, p)) from unnest(people) p), '[]'));
   else
     foreach person in array people loop
       erased := erased || tessera.erase_person(p_workspace_id, person, p_raw_event_id);
