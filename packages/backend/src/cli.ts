@@ -4,6 +4,7 @@ import { signToken } from './auth/jwt.ts';
 import { migrate } from './db/migrate.ts';
 import { loadConfig, openConfiguredDatabase } from './local/config.ts';
 import { serve } from './cli/serve.ts';
+import { eraseCommand, exportCommand, mergeCommand, unmergeCommand } from './cli/people.ts';
 import { sendShopifyWebhook } from './cli/webhook.ts';
 import { DEMO_SHOP } from './seed/shopify-store.ts';
 
@@ -21,6 +22,13 @@ Usage:
   tessera webhook shopify <topic> [--url http://127.0.0.1:54321] [--data-dir .tessera] [--shop ${DEMO_SHOP}]
                   (--file payload.json | --id ID [--email E] [--first-name F] [--last-name L] [--phone P])
       Send a webhook signed as Shopify signs them.
+  tessera erase <profile id | email | phone> [--url …] [--data-dir …] [--workspace id] [--reference text]
+      Erase a person's personal data (GDPR), keeping non-identifying totals; recorded in privacy_requests.
+  tessera export <profile id | email | phone> [--url …] [--data-dir …] [--workspace id] [--reference text]
+      Print everything held about a person as JSON (GDPR right of access).
+  tessera profile merge <a> <b> [--reason text]  |  tessera profile unmerge <profile id> [--reason text]
+      Merge two people by hand (overrides rules), or split a merged profile back out (exactly).
+      These commands call a running server with the service key of its data directory.
 
 Environment: DATABASE_URL, JWT_SECRET, SHOPIFY_WEBHOOK_SECRET.`;
 
@@ -42,12 +50,23 @@ async function main(argv: string[]) {
       'first-name': { type: 'string' },
       'last-name': { type: 'string' },
       phone: { type: 'string' },
+      workspace: { type: 'string' },
+      reference: { type: 'string' },
+      reason: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [command, ...rest] = positionals;
   // The demo keeps its data apart from a real local workspace.
   const dataDir = values['data-dir'] ?? (values.demo ? '.tessera/demo' : '.tessera');
+
+  const peopleOptions = {
+    url: values.url,
+    dataDir,
+    ...(values.workspace ? { workspace: values.workspace } : {}),
+    ...(values.reference ? { reference: values.reference } : {}),
+    ...(values.reason ? { reason: values.reason } : {}),
+  };
 
   switch (values.help ? 'help' : command) {
     case 'serve': {
@@ -84,6 +103,20 @@ async function main(argv: string[]) {
         ...(values['last-name'] ? { lastName: values['last-name'] } : {}),
         ...(values.phone ? { phone: values.phone } : {}),
       });
+      return;
+    }
+    case 'erase':
+    case 'export': {
+      const [who] = rest;
+      if (!who) throw new Error(`Usage: tessera ${command} <profile id | email | phone>`);
+      await (command === 'erase' ? eraseCommand(who, peopleOptions) : exportCommand(who, peopleOptions));
+      return;
+    }
+    case 'profile': {
+      const [action, first, second] = rest;
+      if (action === 'merge' && first && second) await mergeCommand(first, second, peopleOptions);
+      else if (action === 'unmerge' && first) await unmergeCommand(first, peopleOptions);
+      else throw new Error('Usage: tessera profile merge <a> <b> | tessera profile unmerge <profile>');
       return;
     }
     case 'help':
