@@ -6,6 +6,7 @@ import { DEMO_WORKSPACE, prepareDemo } from '../local/demo.ts';
 import { ensureWorkspace } from '../local/workspace.ts';
 import { DEMO_SHOP } from '../seed/shopify-store.ts';
 import { startServer } from '../server/start.ts';
+import { createKajabiApi } from '../webhooks/kajabi-api.ts';
 
 export interface ServeOptions {
   port: number;
@@ -36,6 +37,7 @@ export async function serve(options: ServeOptions) {
     host: options.host,
     localWorkspaceId: workspaceId,
     secrets: config.secrets,
+    ...(config.kajabiApi ? { kajabiApi: createKajabiApi(config.kajabiApi) } : {}),
     ...(demo ? { demoSession: () => demo.session(url) } : {}),
   });
   url = server.url;
@@ -74,6 +76,9 @@ export async function serve(options: ServeOptions) {
     lines.push('', `  Shopify webhooks:  POST ${url}/webhooks/shopify  (signed with ${process.env.SHOPIFY_WEBHOOK_SECRET ? 'SHOPIFY_WEBHOOK_SECRET' : `the secret in ${dataDir}/secrets.json`})`);
   } else {
     lines.push('', '  Shopify webhooks:  set SHOPIFY_WEBHOOK_SECRET to accept them.');
+  }
+  if (config.secrets.kajabi) {
+    lines.push(`  Kajabi webhooks:   POST ${url}/webhooks/kajabi/<token>  (token: ${process.env.KAJABI_WEBHOOK_TOKEN ? 'KAJABI_WEBHOOK_TOKEN' : `kajabiWebhookToken in ${dataDir}/secrets.json`})`);
   }
   console.log(lines.join('\n') + '\n');
 

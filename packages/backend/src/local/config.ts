@@ -14,7 +14,9 @@ import { openPostgres } from '../db/postgres.ts';
 export interface LocalConfig {
   dataDir: string;
   jwtSecret: string;
-  secrets: { shopify?: string };
+  secrets: { shopify?: string; kajabi?: string };
+  /** Kajabi API credentials (KAJABI_CLIENT_ID / KAJABI_CLIENT_SECRET): when set, Kajabi payments are confirmed with Kajabi before they are trusted. */
+  kajabiApi?: { clientId: string; clientSecret: string };
   databaseUrl: string | undefined;
 }
 
@@ -25,14 +27,24 @@ export function loadConfig(dataDir: string, options: { generateWebhookSecrets?: 
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const generated = { ...stored };
   generated.jwtSecret ??= randomBytes(32).toString('base64url');
-  if (options.generateWebhookSecrets) generated.shopifyWebhookSecret ??= randomBytes(24).toString('base64url');
+  if (options.generateWebhookSecrets) {
+    generated.shopifyWebhookSecret ??= randomBytes(24).toString('base64url');
+    generated.kajabiWebhookToken ??= randomBytes(32).toString('base64url');
+  }
   if (JSON.stringify(generated) !== JSON.stringify(stored)) writeFileSync(file, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
 
   const shopify = process.env.SHOPIFY_WEBHOOK_SECRET || generated.shopifyWebhookSecret;
+  const kajabi = process.env.KAJABI_WEBHOOK_TOKEN || generated.kajabiWebhookToken;
+  if (kajabi && kajabi.length < 32) {
+    throw new Error('KAJABI_WEBHOOK_TOKEN is too short to be a secret: use 32+ random characters (e.g. `openssl rand -base64 32`).');
+  }
   return {
     dataDir: dir,
     jwtSecret: process.env.JWT_SECRET || generated.jwtSecret,
-    secrets: shopify ? { shopify } : {},
+    secrets: { ...(shopify ? { shopify } : {}), ...(kajabi ? { kajabi } : {}) },
+    ...(process.env.KAJABI_CLIENT_ID && process.env.KAJABI_CLIENT_SECRET
+      ? { kajabiApi: { clientId: process.env.KAJABI_CLIENT_ID, clientSecret: process.env.KAJABI_CLIENT_SECRET } }
+      : {}),
     databaseUrl: process.env.DATABASE_URL || undefined,
   };
 }

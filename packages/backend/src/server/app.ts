@@ -6,13 +6,14 @@ import type { Database } from '../db/database.ts';
 import { repoRoot } from '../package-root.ts';
 import { createFunctionCatalog } from '../rest/function-catalog.ts';
 import { createRpcGateway } from '../rest/rpc-gateway.ts';
-import type { WebhookContext } from '../webhooks/delivery.ts';
+import { handleKajabiWebhook, type KajabiWebhookContext } from '../webhooks/kajabi.ts';
 import { handleShopifyWebhook } from '../webhooks/shopify.ts';
 
 export interface AppOptions {
   db: Database;
   verifyToken: (token: string | null | undefined) => Promise<Claims>;
-  webhooks: WebhookContext;
+  /** What every webhook handler needs (Kajabi's adds an optional API client to confirm payments). */
+  webhooks: KajabiWebhookContext;
   /** Demo mode only: hands the demo staff session to the example pages. */
   demoSession?: () => Promise<Record<string, unknown>>;
 }
@@ -49,6 +50,7 @@ export function createApp({ db, verifyToken, webhooks, demoSession }: AppOptions
   app.on(['GET', 'POST'], '/rest/v1/rpc/:fn', (c) => handleRpc(c.req.raw, c.req.param('fn')));
 
   app.post('/webhooks/shopify', (c) => handleShopifyWebhook(c.req.raw, webhooks));
+  app.post('/webhooks/kajabi/:token', (c) => handleKajabiWebhook(c.req.raw, webhooks, c.req.param('token')));
 
   if (demoSession) app.get('/demo/session', async (c) => c.json(await demoSession()));
 

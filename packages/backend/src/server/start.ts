@@ -7,6 +7,7 @@ import { createConnectionRegistry } from '../ingest/connections.ts';
 import { createProcessor, type ProcessorEvents } from '../ingest/processor.ts';
 import { createRawEventLog } from '../ingest/raw-event-log.ts';
 import { attachRealtime } from '../realtime/realtime-server.ts';
+import type { KajabiApi } from '../webhooks/kajabi-api.ts';
 import { createApp } from './app.ts';
 
 export interface ServerOptions {
@@ -16,10 +17,12 @@ export interface ServerOptions {
   host?: string;
   /** The workspace webhooks signed with an environment secret go to. */
   localWorkspaceId: string;
-  /** Signing secrets from the environment, by source (`shopify`: SHOPIFY_WEBHOOK_SECRET). */
+  /** Signing secrets from the environment, by source (`shopify`: SHOPIFY_WEBHOOK_SECRET, `kajabi`: KAJABI_WEBHOOK_TOKEN). */
   secrets: Partial<Record<string, string>>;
   demoSession?: () => Promise<Record<string, unknown>>;
   processorEvents?: ProcessorEvents;
+  /** Kajabi API client for the local workspace (KAJABI_CLIENT_ID/SECRET): deliveries are confirmed with it. */
+  kajabiApi?: KajabiApi;
 }
 
 export interface RunningServer {
@@ -43,6 +46,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log: createRawEventLog(db),
       // After the response: Shopify is answered as soon as the body is stored.
       onAccepted: () => processor.schedule(),
+      ...(options.kajabiApi ? { kajabiApi: (workspaceId: string) => (workspaceId === options.localWorkspaceId ? options.kajabiApi! : null) } : {}),
     },
     ...(options.demoSession ? { demoSession: options.demoSession } : {}),
   });
