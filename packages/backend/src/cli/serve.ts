@@ -37,6 +37,7 @@ export async function serve(options: ServeOptions) {
     host: options.host,
     localWorkspaceId: workspaceId,
     secrets: config.secrets,
+    apps: config.apps,
     ...(config.kajabiApi ? { kajabiApi: createKajabiApi(config.kajabiApi) } : {}),
     ...(demo ? { demoSession: () => demo.session(url) } : {}),
   });

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { normalisers } from '../normalisers/index.ts';
+import { normalisers, textBodies } from '../normalisers/index.ts';
 import { NormaliseError, NormalisedRecord, PlatformMerge, PrivacyRequest, type Normalised } from '../normalisers/record.ts';
 
 /** A stored raw event, as read back for processing. */
@@ -23,7 +23,8 @@ export interface StoredRawEvent {
 export function prepareIngest(raw: StoredRawEvent): Normalised {
   const normalise = normalisers[raw.source];
   if (!normalise) throw new NormaliseError(`No normaliser for source ${raw.source}`);
-  const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw.body));
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(raw.body);
+  const body = textBodies.has(raw.source) ? text : JSON.parse(text);
   const normalised = normalise({
     source: raw.source,
     topic: raw.topic,

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Database } from '../db/database.ts';
 import { openPglite } from '../db/pglite.ts';
 import { openPostgres } from '../db/postgres.ts';
+import type { PlatformApps } from '../webhooks/platform-apps.ts';
 
 /**
  * A local server's settings: where its data lives and its secrets. Secrets
@@ -14,7 +15,9 @@ import { openPostgres } from '../db/postgres.ts';
 export interface LocalConfig {
   dataDir: string;
   jwtSecret: string;
-  secrets: { shopify?: string; kajabi?: string };
+  secrets: { shopify?: string; kajabi?: string; meta?: string; tiktok?: string; x?: string };
+  /** Secrets of the Meta and X apps (META_APP_SECRET + META_VERIFY_TOKEN, X_CONSUMER_SECRET). */
+  apps: PlatformApps;
   /** Kajabi API credentials (KAJABI_CLIENT_ID / KAJABI_CLIENT_SECRET): when set, Kajabi payments are confirmed with Kajabi before they are trusted. */
   kajabiApi?: { clientId: string; clientSecret: string };
   databaseUrl: string | undefined;
@@ -38,10 +41,17 @@ export function loadConfig(dataDir: string, options: { generateWebhookSecrets?: 
   if (kajabi && kajabi.length < 32) {
     throw new Error('KAJABI_WEBHOOK_TOKEN is too short to be a secret: use 32+ random characters (e.g. `openssl rand -base64 32`).');
   }
+  // Social platforms: set only from the environment (they are the secrets of apps registered with the platforms).
+  const { META_APP_SECRET: meta, META_VERIFY_TOKEN: metaVerifyToken, TIKTOK_CLIENT_SECRET: tiktok, X_CONSUMER_SECRET: x } = process.env;
   return {
     dataDir: dir,
     jwtSecret: process.env.JWT_SECRET || generated.jwtSecret,
-    secrets: { ...(shopify ? { shopify } : {}), ...(kajabi ? { kajabi } : {}) },
+    // A secret here also routes every account of its platform to the local workspace.
+    secrets: { ...(shopify ? { shopify } : {}), ...(kajabi ? { kajabi } : {}), ...(meta ? { meta } : {}), ...(tiktok ? { tiktok } : {}), ...(x ? { x } : {}) },
+    apps: {
+      ...(meta ? { meta: { appSecret: meta, ...(metaVerifyToken ? { verifyToken: metaVerifyToken } : {}) } } : {}),
+      ...(x ? { x: { consumerSecret: x } } : {}),
+    },
     ...(process.env.KAJABI_CLIENT_ID && process.env.KAJABI_CLIENT_SECRET
       ? { kajabiApi: { clientId: process.env.KAJABI_CLIENT_ID, clientSecret: process.env.KAJABI_CLIENT_SECRET } }
       : {}),

@@ -1,9 +1,22 @@
 import { normaliseKajabi } from './kajabi.ts';
+import { normaliseMeta } from './meta.ts';
 import type { Normaliser } from './record.ts';
 import { normaliseShopify } from './shopify.ts';
+import { normaliseSocialImport } from './social-import.ts';
+import { normaliseTikTok } from './tiktok.ts';
+import { normaliseX } from './x.ts';
+import { normaliseYouTube } from './youtube.ts';
 
 /** One normaliser per source, keyed by the raw event's `source`. */
 export const normalisers: Record<string, Normaliser> = {
   shopify: normaliseShopify,
   kajabi: normaliseKajabi,
+  meta: normaliseMeta,
+  tiktok: normaliseTikTok,
+  x: normaliseX,
+  youtube: normaliseYouTube,
+  social_import: normaliseSocialImport,
 };
+
+/** Sources whose stored bodies are not JSON (YouTube's Atom XML): their normaliser is given the text. */
+export const textBodies: ReadonlySet<string> = new Set(['youtube']);

@@ -7,13 +7,18 @@ import { repoRoot } from '../package-root.ts';
 import { createFunctionCatalog } from '../rest/function-catalog.ts';
 import { createRpcGateway } from '../rest/rpc-gateway.ts';
 import { handleKajabiWebhook, type KajabiWebhookContext } from '../webhooks/kajabi.ts';
+import { handleMetaWebhook } from '../webhooks/meta.ts';
+import type { SocialWebhookContext } from '../webhooks/platform-apps.ts';
 import { handleShopifyWebhook } from '../webhooks/shopify.ts';
+import { handleTikTokWebhook } from '../webhooks/tiktok.ts';
+import { handleXWebhook } from '../webhooks/x.ts';
+import { handleYouTubeWebhook } from '../webhooks/youtube.ts';
 
 export interface AppOptions {
   db: Database;
   verifyToken: (token: string | null | undefined) => Promise<Claims>;
   /** What every webhook handler needs (Kajabi's adds an optional API client to confirm payments). */
-  webhooks: KajabiWebhookContext;
+  webhooks: KajabiWebhookContext & SocialWebhookContext;
   /** Demo mode only: hands the demo staff session to the example pages. */
   demoSession?: () => Promise<Record<string, unknown>>;
 }
@@ -51,6 +56,11 @@ export function createApp({ db, verifyToken, webhooks, demoSession }: AppOptions
 
   app.post('/webhooks/shopify', (c) => handleShopifyWebhook(c.req.raw, webhooks));
   app.post('/webhooks/kajabi/:token', (c) => handleKajabiWebhook(c.req.raw, webhooks, c.req.param('token')));
+  // GET answers each platform's handshake: Meta's verification, X's CRC, the WebSub hub's intent check.
+  app.on(['GET', 'POST'], '/webhooks/meta', (c) => handleMetaWebhook(c.req.raw, webhooks));
+  app.on(['GET', 'POST'], '/webhooks/x', (c) => handleXWebhook(c.req.raw, webhooks));
+  app.post('/webhooks/tiktok', (c) => handleTikTokWebhook(c.req.raw, webhooks));
+  app.on(['GET', 'POST'], '/webhooks/youtube', (c) => handleYouTubeWebhook(c.req.raw, webhooks));
 
   if (demoSession) app.get('/demo/session', async (c) => c.json(await demoSession()));
 

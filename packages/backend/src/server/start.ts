@@ -8,6 +8,7 @@ import { createProcessor, type ProcessorEvents } from '../ingest/processor.ts';
 import { createRawEventLog } from '../ingest/raw-event-log.ts';
 import { attachRealtime } from '../realtime/realtime-server.ts';
 import type { KajabiApi } from '../webhooks/kajabi-api.ts';
+import type { PlatformApps } from '../webhooks/platform-apps.ts';
 import { createApp } from './app.ts';
 
 export interface ServerOptions {
@@ -23,6 +24,8 @@ export interface ServerOptions {
   processorEvents?: ProcessorEvents;
   /** Kajabi API client for the local workspace (KAJABI_CLIENT_ID/SECRET): deliveries are confirmed with it. */
   kajabiApi?: KajabiApi;
+  /** Meta and X app secrets (META_APP_SECRET, META_VERIFY_TOKEN, X_CONSUMER_SECRET): they sign for every account the app serves. */
+  apps?: PlatformApps;
 }
 
 export interface RunningServer {
@@ -46,6 +49,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log: createRawEventLog(db),
       // After the response: Shopify is answered as soon as the body is stored.
       onAccepted: () => processor.schedule(),
+      apps: options.apps ?? {},
       ...(options.kajabiApi ? { kajabiApi: (workspaceId: string) => (workspaceId === options.localWorkspaceId ? options.kajabiApi! : null) } : {}),
     },
     ...(options.demoSession ? { demoSession: options.demoSession } : {}),

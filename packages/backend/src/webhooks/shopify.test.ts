@@ -212,13 +212,13 @@ for (const target of testDatabases()) {
 
     it('sends a delivery it cannot process to the dead-letter with the reason, and retrying after success changes nothing', async () => {
       const [stored] = await db.query<{ result: { id: number } }>(
-        `select public.record_raw_event($1, 'kajabi', 'purchase', 'k-1', '{}'::jsonb, $2) as result`,
+        `select public.record_raw_event($1, 'mastodon', 'status', 'm-1', '{}'::jsonb, $2) as result`,
         [workspaceId, Buffer.from('{}').toString('base64')],
       );
       await processor.drain();
       const [row] = await db.query<Record<string, any>>('select status, error, attempts from public.raw_events where id = $1', [stored!.result.id]);
       assert.equal(row?.status, 'failed');
-      assert.match(row?.error, /No normaliser for source kajabi/);
+      assert.match(row?.error, /No normaliser for source mastodon/);
       assert.equal(row?.attempts, 1);
     });
   });
