@@ -1,7 +1,7 @@
 // Signed Shopify webhook POST → stored → normalised → profile updated → the
 // change reaches a subscribed supabase-js client over realtime. Prints
 // percentiles per stage, on PGlite and (with DATABASE_URL) on the server.
-//   node --conditions=source --import tsx bench/webhook-to-realtime.ts [updates]
+//   node --conditions=source --import tsx bench/webhook-to-realtime.ts [updates]   (or npm run bench)
 import { createClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import { signToken } from '../packages/backend/src/auth/jwt.ts';
@@ -10,10 +10,9 @@ import { ensureStaff, ensureWorkspace } from '../packages/backend/src/local/work
 import { startServer } from '../packages/backend/src/server/start.ts';
 import { encodeBase64, signHmacSha256 } from '../packages/backend/src/webhooks/hmac.ts';
 
-const updates = Number(process.argv[2] ?? 200);
 const percentile = (values: number[], p: number) => values.slice().sort((a, b) => a - b)[Math.floor((values.length - 1) * p)]!;
 
-async function measure(target: ReturnType<typeof testDatabases>[number]) {
+async function measure(target: ReturnType<typeof testDatabases>[number], updates: number) {
   const db = await target.open();
   const workspaceId = await ensureWorkspace(db, { slug: 'bench', name: 'Bench' });
   const staff = { id: 'a0000000-0000-4000-8000-00000000000a', email: 'staff@bench.example', role: 'owner' };
@@ -71,11 +70,17 @@ async function measure(target: ReturnType<typeof testDatabases>[number]) {
   return stages;
 }
 
-console.log(`webhook → realtime client, ${updates} signed customers/update deliveries, one at a time (ms)`);
-console.log(`${'database'.padEnd(10)} ${'stage'.padEnd(24)} ${'p50'.padStart(7)} ${'p99'.padStart(7)}`);
-for (const target of testDatabases()) {
-  for (const [stage, values] of Object.entries(await measure(target))) {
-    console.log(`${target.name.padEnd(10)} ${stage.padEnd(24)} ${percentile(values, 0.5).toFixed(1).padStart(7)} ${percentile(values, 0.99).toFixed(1).padStart(7)}`);
+export async function webhookToRealtimeBench(updates = 200) {
+  console.log(`webhook → realtime client, ${updates} signed customers/update deliveries, one at a time (ms)`);
+  console.log(`${'database'.padEnd(10)} ${'stage'.padEnd(24)} ${'p50'.padStart(7)} ${'p99'.padStart(7)}`);
+  for (const target of testDatabases()) {
+    for (const [stage, values] of Object.entries(await measure(target, updates))) {
+      console.log(`${target.name.padEnd(10)} ${stage.padEnd(24)} ${percentile(values, 0.5).toFixed(1).padStart(7)} ${percentile(values, 0.99).toFixed(1).padStart(7)}`);
+    }
   }
 }
-process.exit(0);
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await webhookToRealtimeBench(Number(process.argv[2] ?? 200));
+  process.exit(0);
+}

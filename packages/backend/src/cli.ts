@@ -6,6 +6,7 @@ import { loadConfig, openConfiguredDatabase } from './local/config.ts';
 import { serve } from './cli/serve.ts';
 import { eraseCommand, exportCommand, mergeCommand, unmergeCommand } from './cli/people.ts';
 import { sendShopifyWebhook } from './cli/webhook.ts';
+import { SUGGEST_USAGE, suggestCommand } from './suggestions/cli.ts';
 import { DEMO_SHOP } from './seed/shopify-store.ts';
 
 const HELP = `tessera — the Tessera backend and its tools
@@ -29,10 +30,14 @@ Usage:
   tessera profile merge <a> <b> [--reason text]  |  tessera profile unmerge <profile id> [--reason text]
       Merge two people by hand (overrides rules), or split a merged profile back out (exactly).
       These commands call a running server with the service key of its data directory.
+  ${SUGGEST_USAGE}
 
-Environment: DATABASE_URL, JWT_SECRET, SHOPIFY_WEBHOOK_SECRET.`;
+Environment: DATABASE_URL, JWT_SECRET, SHOPIFY_WEBHOOK_SECRET, KAJABI_WEBHOOK_TOKEN (KAJABI_CLIENT_ID, KAJABI_CLIENT_SECRET),
+META_APP_SECRET, META_VERIFY_TOKEN, TIKTOK_CLIENT_SECRET, X_CONSUMER_SECRET.`;
 
 async function main(argv: string[]) {
+  // `identity suggest` has options of its own (--csv may repeat).
+  if (argv[0] === 'identity' && argv[1] === 'suggest') return suggestCommand(argv.slice(2));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

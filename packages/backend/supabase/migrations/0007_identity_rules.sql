@@ -220,8 +220,10 @@ comment on function tessera.root_of(uuid, uuid) is 'The surviving profile a prof
 
 create function tessera.cluster(p_workspace_id uuid, p_root uuid) returns setof uuid
 language sql stable set search_path = '' as $$
-  select p.id from public.profiles p
-   where p.workspace_id = p_workspace_id and (p.id = p_root or p.merged_into = p_root)
+  -- Two index lookups rather than one OR, which would scan the workspace.
+  select p.id from public.profiles p where p.workspace_id = p_workspace_id and p.id = p_root
+  union all
+  select p.id from public.profiles p where p.workspace_id = p_workspace_id and p.merged_into = p_root
 $$;
 comment on function tessera.cluster(uuid, uuid) is 'Every profile that makes up one person: the root and the profiles merged into it.';
 
@@ -285,7 +287,9 @@ begin
            i.profile_id as owner, tessera.root_of(p_workspace_id, i.profile_id) as owner_root, i.first_seen_at as owner_first_seen
       from jsonb_to_recordset(wanted) as w(kind text, value text)
       cross join lateral tessera.identity_rule(p_workspace_id, w.kind) as r
-      left join public.identities i on i.workspace_id = p_workspace_id and i.kind = w.kind and i.value = w.value
+      -- Lateral: one primary-key lookup per identity, however large the workspace.
+      left join lateral (select i.profile_id, i.first_seen_at from public.identities i
+                          where i.workspace_id = p_workspace_id and i.kind = w.kind and i.value = w.value) i on true
      order by r.priority desc, w.kind, w.value
   loop
     blocked_note := tessera.blocked_identity(p_workspace_id, claim.kind, claim.value);
@@ -303,7 +307,7 @@ begin
       -- Would taking this person in break a rule?
       select coalesce(jsonb_object_agg(c.kind, c.n), '{}') into cluster_counts
         from (select i.kind, count(*) as n from public.identities i
-               where i.workspace_id = p_workspace_id and i.profile_id in (select tessera.cluster(p_workspace_id, claim.owner_root))
+               where i.workspace_id = p_workspace_id and i.profile_id = any (array(select tessera.cluster(p_workspace_id, claim.owner_root)))
                group by i.kind) c;
       select string_agg(format('at most %s %s per person', r.max_per_profile, k.kind), ', ') into over
         from (select key as kind from jsonb_object_keys(cluster_counts) as key) k
@@ -371,11 +375,13 @@ begin
   insert into public.identities as i (workspace_id, kind, value, profile_id, source, first_seen_at, last_seen_at)
   select p_workspace_id, a.kind, a.value, anchor, p_source, p_observed_at, p_observed_at
     from jsonb_to_recordset(attach) as a(kind text, value text);
-  update public.identities i
-     set last_seen_at = greatest(i.last_seen_at, p_observed_at), first_seen_at = least(i.first_seen_at, p_observed_at)
-    from jsonb_to_recordset(wanted) as w(kind text, value text)
-   where i.workspace_id = p_workspace_id and i.kind = w.kind and i.value = w.value
-     and tessera.root_of(p_workspace_id, i.profile_id) = tessera.root_of(p_workspace_id, anchor);
+  survivor := tessera.root_of(p_workspace_id, anchor);
+  for claim in select w.kind, w.value from jsonb_to_recordset(wanted) as w(kind text, value text) loop
+    update public.identities i
+       set last_seen_at = greatest(i.last_seen_at, p_observed_at), first_seen_at = least(i.first_seen_at, p_observed_at)
+     where i.workspace_id = p_workspace_id and i.kind = claim.kind and i.value = claim.value
+       and tessera.root_of(p_workspace_id, i.profile_id) = survivor;
+  end loop;
   return anchor;
 end
 $$;
@@ -386,15 +392,23 @@ create or replace function tessera.refresh_profile(p_workspace_id uuid, p_profil
 language plpgsql volatile set search_path = '' as $$
 declare
   root uuid := tessera.root_of(p_workspace_id, p_profile_id);
+  -- An array, not a subquery: `= any (members)` keeps every lookup on an index.
+  members uuid[] := array(select tessera.cluster(p_workspace_id, root));
 begin
-  with members as (
-    select tessera.cluster(p_workspace_id, root) as id
+  with priorities as (
+    select d.source, coalesce(w.priority, d.priority) as priority
+      from tessera.source_priority_defaults d
+      left join public.source_priorities w on w.workspace_id = p_workspace_id and w.source = d.source
+    union all
+    select w.source, w.priority from public.source_priorities w
+     where w.workspace_id = p_workspace_id and w.source not in (select source from tessera.source_priority_defaults)
   ), winning as (
     -- Source priority first, then the most recent observation (docs/identity-resolution.md).
     select distinct on (t.name) t.name, t.value #>> '{}' as value
       from public.traits t
-     where t.workspace_id = p_workspace_id and t.profile_id in (select id from members) and jsonb_typeof(t.value) <> 'null'
-     order by t.name, tessera.source_priority(p_workspace_id, t.source) desc, t.observed_at desc, t.source
+      left join priorities s on s.source = t.source
+     where t.workspace_id = p_workspace_id and t.profile_id = any (members) and jsonb_typeof(t.value) <> 'null'
+     order by t.name, coalesce(s.priority, 100) desc, t.observed_at desc, t.source
   ), named as (
     select max(value) filter (where name = 'first_name') as first_name,
            max(value) filter (where name = 'last_name') as last_name,
@@ -409,16 +423,16 @@ begin
            max(e.occurred_at) as last_at,
            (array_agg(e.currency order by e.occurred_at desc) filter (where e.currency is not null))[1] as currency
       from public.events e
-     where e.workspace_id = p_workspace_id and e.profile_id in (select id from members)
+     where e.workspace_id = p_workspace_id and e.profile_id = any (members)
   ), contact as (
     select (select i.value from public.identities i
-             where i.workspace_id = p_workspace_id and i.profile_id in (select id from members) and i.kind = 'email'
+             where i.workspace_id = p_workspace_id and i.profile_id = any (members) and i.kind = 'email'
              order by i.last_seen_at desc limit 1) as email,
            (select i.value from public.identities i
-             where i.workspace_id = p_workspace_id and i.profile_id in (select id from members) and i.kind = 'phone'
+             where i.workspace_id = p_workspace_id and i.profile_id = any (members) and i.kind = 'phone'
              order by i.last_seen_at desc limit 1) as phone,
            (select min(i.first_seen_at) from public.identities i
-             where i.workspace_id = p_workspace_id and i.profile_id in (select id from members)) as first_seen
+             where i.workspace_id = p_workspace_id and i.profile_id = any (members)) as first_seen
   ), projected as (
     select n.first_name, n.last_name,
            coalesce(nullif(btrim(concat_ws(' ', n.first_name, n.last_name)), ''), n.full_name) as display_name,
@@ -426,7 +440,7 @@ begin
            coalesce(tessera.normalise_identity('phone', n.phone), c.phone) as phone,
            a.revenue, a.orders, a.last_at, a.currency,
            coalesce(least(a.first_at, c.first_seen), (select min(p.first_seen_at) from public.profiles p
-                                                       where p.workspace_id = p_workspace_id and p.id in (select id from members))) as first_seen
+                                                       where p.workspace_id = p_workspace_id and p.id = any (members))) as first_seen
       from named n, activity a, contact c
   )
   update public.profiles p
@@ -447,7 +461,7 @@ comment on function tessera.refresh_profile(uuid, uuid) is
 
 create or replace function tessera.profile_json(p public.profiles) returns jsonb
 language sql stable set search_path = '' as $$
-  with members as (select tessera.cluster(p.workspace_id, p.id) as id)
+  with cluster as (select array(select tessera.cluster(p.workspace_id, p.id)) as members)
   select jsonb_build_object(
     'id', p.id,
     'workspace_id', p.workspace_id,
@@ -462,13 +476,13 @@ language sql stable set search_path = '' as $$
                'first_seen_at', i.first_seen_at, 'last_seen_at', i.last_seen_at)
              order by i.first_seen_at, i.kind, i.value)
         from public.identities i
-       where i.workspace_id = p.workspace_id and i.profile_id in (select id from members)
+       where i.workspace_id = p.workspace_id and i.profile_id = any (cluster.members)
          and (tessera.identity_rule(p.workspace_id, i.kind)).listed), '[]'),
     'traits', coalesce((
       select jsonb_agg(jsonb_build_object('name', t.name, 'value', t.value, 'source', t.source, 'observed_at', t.observed_at)
              order by t.name, tessera.source_priority(p.workspace_id, t.source) desc, t.observed_at desc)
         from public.traits t
-       where t.workspace_id = p.workspace_id and t.profile_id in (select id from members)), '[]'),
+       where t.workspace_id = p.workspace_id and t.profile_id = any (cluster.members)), '[]'),
     'lifetime_revenue', p.lifetime_revenue,
     'currency', p.currency,
     'orders_count', p.orders_count,
@@ -477,12 +491,13 @@ language sql stable set search_path = '' as $$
       select jsonb_build_object('type', e.type, 'source', e.source, 'occurred_at', e.occurred_at,
                                 'revenue', e.revenue, 'currency', e.currency)
         from public.events e
-       where e.workspace_id = p.workspace_id and e.profile_id in (select id from members)
+       where e.workspace_id = p.workspace_id and e.profile_id = any (cluster.members)
        order by e.occurred_at desc, e.id desc
        limit 1),
     'created_at', p.created_at,
     'updated_at', p.updated_at
   )
+  from cluster
 $$;
 
 create or replace function public.resolve_profile(kind text, value text, workspace_id uuid default null) returns uuid

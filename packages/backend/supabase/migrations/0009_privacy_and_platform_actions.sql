@@ -35,36 +35,38 @@ create function tessera.people_with_identities(p_workspace_id uuid, p_identities
 language sql stable set search_path = '' as $$
   select distinct tessera.root_of(p_workspace_id, i.profile_id)
     from jsonb_to_recordset(p_identities) as x(kind text, value text)
-    join public.identities i on i.workspace_id = p_workspace_id and i.kind = x.kind
-                            and i.value = tessera.normalise_identity(x.kind, x.value)
+    cross join lateral (select i.profile_id from public.identities i
+                         where i.workspace_id = p_workspace_id and i.kind = x.kind
+                           and i.value = tessera.normalise_identity(x.kind, x.value)) i
 $$;
 comment on function tessera.people_with_identities(uuid, jsonb) is 'The people (root profiles) that own any of these identities.';
 
 create function tessera.export_person(p_workspace_id uuid, p_root uuid) returns jsonb
 language sql stable set search_path = '' as $$
-  with members as (select tessera.cluster(p_workspace_id, p_root) as id)
+  with cluster as (select array(select tessera.cluster(p_workspace_id, p_root)) as members)
   select jsonb_build_object(
     'profile', (select tessera.profile_json(p) from public.profiles p where p.workspace_id = p_workspace_id and p.id = p_root),
-    'merged_profiles', coalesce((select jsonb_agg(id) from members where id <> p_root), '[]'),
+    'merged_profiles', to_jsonb(array_remove(cluster.members, p_root)),
     'identities', coalesce((select jsonb_agg(to_jsonb(i) - 'workspace_id' order by i.kind, i.value) from public.identities i
-                             where i.workspace_id = p_workspace_id and i.profile_id in (select id from members)), '[]'),
+                             where i.workspace_id = p_workspace_id and i.profile_id = any (cluster.members)), '[]'),
     'traits', coalesce((select jsonb_agg(to_jsonb(t) - 'workspace_id' order by t.name, t.source) from public.traits t
-                         where t.workspace_id = p_workspace_id and t.profile_id in (select id from members)), '[]'),
+                         where t.workspace_id = p_workspace_id and t.profile_id = any (cluster.members)), '[]'),
     'events', coalesce((select jsonb_agg(to_jsonb(e) - 'workspace_id' order by e.occurred_at, e.id) from public.events e
-                         where e.workspace_id = p_workspace_id and e.profile_id in (select id from members)), '[]'),
+                         where e.workspace_id = p_workspace_id and e.profile_id = any (cluster.members)), '[]'),
     'merges', coalesce((select jsonb_agg(to_jsonb(m) - 'workspace_id' order by m.id) from public.profile_merges m
-                         where m.workspace_id = p_workspace_id and (m.survivor_id in (select id from members) or m.merged_id in (select id from members))), '[]'),
+                         where m.workspace_id = p_workspace_id and (m.survivor_id = any (cluster.members) or m.merged_id = any (cluster.members))), '[]'),
     'raw_events', coalesce((select jsonb_agg(jsonb_build_object(
                               'id', r.id, 'source', r.source, 'topic', r.topic, 'received_at', r.received_at,
                               'headers', r.headers, 'body', convert_from(r.body, 'UTF8')) order by r.id)
                              from public.raw_events r
                             where r.workspace_id = p_workspace_id and r.id in (select raw_event_id from public.events e
-                                                                                where e.workspace_id = p_workspace_id and e.profile_id in (select id from members)
+                                                                                where e.workspace_id = p_workspace_id and e.profile_id = any (cluster.members)
                                                                                union select raw_event_id from public.traits t
-                                                                                where t.workspace_id = p_workspace_id and t.profile_id in (select id from members)
+                                                                                where t.workspace_id = p_workspace_id and t.profile_id = any (cluster.members)
                                                                                union select r2.id from public.raw_events r2
-                                                                                where r2.workspace_id = p_workspace_id and r2.profile_id in (select id from members))), '[]')
+                                                                                where r2.workspace_id = p_workspace_id and r2.profile_id = any (cluster.members))), '[]')
   )
+  from cluster
 $$;
 comment on function tessera.export_person(uuid, uuid) is 'Everything Tessera holds about one person, as JSON: the answer to a data request.';
 

@@ -1,0 +1,8 @@
+// `npm run bench`: every benchmark, on PGlite and (with DATABASE_URL) on the PostgreSQL server.
+import { identityResolutionBench } from './identity-resolution.ts';
+import { webhookToRealtimeBench } from './webhook-to-realtime.ts';
+
+await webhookToRealtimeBench(200);
+console.log();
+await identityResolutionBench(1000);
+process.exit(0);
