@@ -176,11 +176,23 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
     };
     const failed = (error: TesseraError) => update({ offline: isTesseraError(error, 'network'), error });
 
+    // The profile may be merged into another while watched: then the survivor is followed.
+    let followed = id;
+    let live: Subscription | undefined;
+    const follow = (profile: Profile | null) => {
+      if (profile && profile.id !== followed && !closed) {
+        followed = profile.id;
+        live?.unsubscribe();
+        live = goLive(followed);
+      }
+    };
+
     const fetchFresh = async () => {
       try {
         const profile = await get(id);
         fresh = true;
         update({ profile, source: 'network', fetchedAt: Date.now(), offline: false, error: null });
+        follow(profile);
       } catch (error) {
         // Keep showing what we have, and say why it could not be refreshed.
         failed(error as TesseraError);
@@ -188,32 +200,35 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
     };
     const onOnline = () => void fetchFresh();
 
+    // Live updates start at once, beside the first read; each (re)connection re-reads the profile.
+    const goLive = (profileId: string) =>
+      subscribe(
+        profileId,
+        (profile) => {
+          // Only a real change is reported as one, not the re-read of a (re)connection.
+          const unchanged = fresh && profile && state.profile && profile.id === state.profile.id && profile.updated_at === state.profile.updated_at;
+          fresh = true;
+          if (unchanged) update({ error: null, offline: false });
+          else update({ profile, source: 'live', fetchedAt: Date.now(), offline: false, error: null });
+          follow(profile);
+        },
+        {
+          onLive: (stopped) => update({ live: !stopped, liveError: stopped }, false),
+          onError: failed,
+        },
+      );
     void (async () => {
       const cached = await cache.get<Profile>(cacheKey(id));
       if (cached && !closed && !fresh) update({ profile: cached.value, source: 'cache', fetchedAt: cached.fetchedAt });
       await fetchFresh();
     })();
-    // Live updates start at once, beside the first read; each (re)connection re-reads the profile.
-    const live = subscribe(
-      id,
-      (profile) => {
-        // Only a real change is reported as one, not the re-read of a (re)connection.
-        const unchanged = fresh && profile && state.profile && profile.id === state.profile.id && profile.updated_at === state.profile.updated_at;
-        fresh = true;
-        if (unchanged) update({ error: null, offline: false });
-        else update({ profile, source: 'live', fetchedAt: Date.now(), offline: false, error: null });
-      },
-      {
-        onLive: (stopped) => update({ live: !stopped, liveError: stopped }, false),
-        onError: failed,
-      },
-    );
+    live = goLive(id);
     globalThis.addEventListener?.('online', onOnline);
 
     return {
       unsubscribe() {
         closed = true;
-        live.unsubscribe();
+        live?.unsubscribe();
         globalThis.removeEventListener?.('online', onOnline);
       },
     };
