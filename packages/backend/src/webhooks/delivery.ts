@@ -95,3 +95,30 @@ export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string>
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** A payload we cannot use: stored in the dead-letter with the reason, answered 400 with the same reason. */
+export async function refuse(context: WebhookContext, entry: Omit<RawEventEntry, 'status' | 'error'>, reason: string): Promise<Response> {
+  const stored = await context.log.record({ ...entry, status: 'failed', error: reason });
+  return answer(400, { error: reason, id: stored.id });
+}
+
+/**
+ * Stores a verified, usable delivery — pending, or ignored with the reason for
+ * a topic not handled yet — and answers the platform. A repeat of an earlier
+ * delivery stores nothing: 200 "duplicate", or the same 400 if the first one
+ * was unusable.
+ */
+export async function storeAndAnswer(
+  context: WebhookContext,
+  entry: Omit<RawEventEntry, 'status' | 'error'>,
+  ignoredBecause: string | null,
+): Promise<Response> {
+  const status = ignoredBecause === null ? 'pending' : 'ignored';
+  const stored = await context.log.record({ ...entry, status, error: ignoredBecause });
+  if (stored.duplicate) {
+    if (stored.status === 'failed') return answer(400, { error: stored.error ?? 'This delivery failed before', id: stored.id });
+    return answer(200, { status: 'duplicate', id: stored.id });
+  }
+  if (status === 'pending') context.onAccepted(entry.workspaceId, stored.id);
+  return answer(200, { status: status === 'pending' ? 'accepted' : 'ignored', id: stored.id });
+}

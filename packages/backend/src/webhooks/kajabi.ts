@@ -1,7 +1,7 @@
 import { normaliseKajabi } from '../normalisers/kajabi.ts';
 import { kajabiTopic } from '../normalisers/kajabi-topic.ts';
 import { NormaliseError, type Normalised } from '../normalisers/record.ts';
-import { BodyTooLargeError, MAX_BODY_BYTES, answer, keptHeaders, readBody, sha256Hex, type RawEventEntry, type WebhookContext } from './delivery.ts';
+import { BodyTooLargeError, MAX_BODY_BYTES, answer, keptHeaders, readBody, refuse, sha256Hex, storeAndAnswer, type WebhookContext } from './delivery.ts';
 import { confirmWithKajabi, type KajabiApi } from './kajabi-api.ts';
 import { kajabiTokenAccount, tokensMatch } from './kajabi-token.ts';
 
@@ -100,18 +100,5 @@ export async function handleKajabiWebhook(request: Request, context: KajabiWebho
     }
   }
 
-  const [status, note] = normalised.kind === 'ignored' ? (['ignored', normalised.reason] as const) : (['pending', null] as const);
-  const stored = await context.log.record({ ...verified, status, error: note });
-  if (stored.duplicate) {
-    if (stored.status === 'failed') return answer(400, { error: stored.error ?? 'This delivery failed before', id: stored.id });
-    return answer(200, { status: 'duplicate', id: stored.id });
-  }
-  if (status === 'pending') context.onAccepted(connection.workspaceId, stored.id);
-  return answer(200, { status: status === 'pending' ? 'accepted' : 'ignored', id: stored.id });
-}
-
-/** A payload we cannot use: stored in the dead-letter with the reason, answered 400 with the same reason. */
-async function refuse(context: WebhookContext, entry: Omit<RawEventEntry, 'status' | 'error'>, reason: string) {
-  const stored = await context.log.record({ ...entry, status: 'failed', error: reason });
-  return answer(400, { error: reason, id: stored.id });
+  return storeAndAnswer(context, verified, normalised.kind === 'ignored' ? normalised.reason : null);
 }

@@ -1,7 +1,7 @@
 import { NormaliseError } from '../normalisers/record.ts';
 import { normaliseShopify } from '../normalisers/shopify.ts';
 import { decodeBase64, verifyHmacSha256 } from './hmac.ts';
-import { BodyTooLargeError, MAX_BODY_BYTES, answer, keptHeaders, readBody, sha256Hex, type RawEventEntry, type WebhookContext } from './delivery.ts';
+import { BodyTooLargeError, MAX_BODY_BYTES, answer, keptHeaders, readBody, refuse, sha256Hex, storeAndAnswer, type WebhookContext } from './delivery.ts';
 
 /**
  * `POST /webhooks/shopify` — Shopify's webhook contract:
@@ -66,7 +66,6 @@ export async function handleShopifyWebhook(request: Request, context: WebhookCon
   }
 
   // Validated now so a bad payload gets its 400 while Shopify is still listening.
-  let status: 'pending' | 'ignored' = 'pending';
   let note: string | null = null;
   try {
     const normalised = normaliseShopify({
@@ -77,25 +76,13 @@ export async function handleShopifyWebhook(request: Request, context: WebhookCon
       triggeredAt: entry.triggeredAt,
       receivedAt: new Date().toISOString(),
     });
-    if (normalised.kind === 'ignored') [status, note] = ['ignored', normalised.reason];
+    if (normalised.kind === 'ignored') note = normalised.reason;
   } catch (error) {
     if (error instanceof NormaliseError) return refuse(context, entry, error.message);
     throw error;
   }
 
-  const stored = await context.log.record({ ...entry, status, error: note });
-  if (stored.duplicate) {
-    if (stored.status === 'failed') return answer(400, { error: stored.error ?? 'This event failed before', id: stored.id });
-    return answer(200, { status: 'duplicate', id: stored.id });
-  }
-  if (status === 'pending') context.onAccepted(connection.workspaceId, stored.id);
-  return answer(200, { status: status === 'pending' ? 'accepted' : 'ignored', id: stored.id });
-}
-
-/** A payload we cannot use: stored in the dead-letter with the reason, answered 400 with the same reason. */
-async function refuse(context: WebhookContext, entry: Omit<RawEventEntry, 'status' | 'error'>, reason: string) {
-  const stored = await context.log.record({ ...entry, status: 'failed', error: reason });
-  return answer(400, { error: reason, id: stored.id });
+  return storeAndAnswer(context, entry, note);
 }
 
 function parseTime(value: string | undefined): string | null {
