@@ -5,6 +5,7 @@ import { migrate } from './db/migrate.ts';
 import { loadConfig, openConfiguredDatabase } from './local/config.ts';
 import { serve } from './cli/serve.ts';
 import { eraseCommand, exportCommand, mergeCommand, unmergeCommand } from './cli/people.ts';
+import { importCommand } from './imports/cli.ts';
 import { sendShopifyWebhook } from './cli/webhook.ts';
 import { SUGGEST_USAGE, suggestCommand } from './suggestions/cli.ts';
 import { DEMO_SHOP } from './seed/shopify-store.ts';
@@ -23,6 +24,10 @@ Usage:
   tessera webhook shopify <topic> [--url http://127.0.0.1:54321] [--data-dir .tessera] [--shop ${DEMO_SHOP}]
                   (--file payload.json | --id ID [--email E] [--first-name F] [--last-name L] [--phone P])
       Send a webhook signed as Shopify signs them.
+  tessera import <shopify|social> <file> [--format NAME] [--data-dir .tessera] [--workspace slug|id]
+                 [--shop domain] [--exported-at ISO-time] [--batch-size 500]
+      Import history from an export (Shopify customer/order CSV, a bulk operation's JSONL; a social audience CSV/JSONL).
+      The format is read from the header; running it again adds nothing; a run cut short carries on. On PGlite, stop 'serve' first.
   tessera erase <profile id | email | phone> [--url …] [--data-dir …] [--workspace id] [--reference text]
       Erase a person's personal data (GDPR), keeping non-identifying totals; recorded in privacy_requests.
   tessera export <profile id | email | phone> [--url …] [--data-dir …] [--workspace id] [--reference text]
@@ -48,7 +53,10 @@ async function main(argv: string[]) {
       demo: { type: 'boolean', default: false },
       customers: { type: 'string', default: '300' },
       url: { type: 'string', default: 'http://127.0.0.1:54321' },
-      shop: { type: 'string', default: DEMO_SHOP },
+      shop: { type: 'string' },
+      format: { type: 'string' },
+      'exported-at': { type: 'string' },
+      'batch-size': { type: 'string' },
       file: { type: 'string' },
       id: { type: 'string' },
       email: { type: 'string' },
@@ -100,13 +108,30 @@ async function main(argv: string[]) {
         topic,
         url: values.url,
         dataDir,
-        shop: values.shop,
+        shop: values.shop ?? DEMO_SHOP,
         ...(values.file ? { file: values.file } : {}),
         ...(values.id ? { id: values.id } : {}),
         ...(values.email ? { email: values.email } : {}),
         ...(values['first-name'] ? { firstName: values['first-name'] } : {}),
         ...(values['last-name'] ? { lastName: values['last-name'] } : {}),
         ...(values.phone ? { phone: values.phone } : {}),
+      });
+      return;
+    }
+    case 'import': {
+      const [source, file] = rest;
+      if (!source || !file) throw new Error('Usage: tessera import <shopify|social> <file> [--format NAME] …');
+      const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+      if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`--batch-size must be a positive whole number, not ${values['batch-size']}`);
+      await importCommand({
+        source,
+        file,
+        dataDir,
+        ...(values.format ? { format: values.format } : {}),
+        ...(values.workspace ? { workspace: values.workspace } : {}),
+        ...(values.shop ? { shop: values.shop } : {}),
+        ...(values['exported-at'] ? { exportedAt: values['exported-at'] } : {}),
+        ...(batchSize ? { batchSize } : {}),
       });
       return;
     }

@@ -2,6 +2,7 @@ import { normaliseKajabi } from './kajabi.ts';
 import { normaliseMeta } from './meta.ts';
 import type { Normaliser } from './record.ts';
 import { normaliseShopify } from './shopify.ts';
+import { normaliseShopifyImport } from './shopify-import.ts';
 import { normaliseSocialImport } from './social-import.ts';
 import { normaliseTikTok } from './tiktok.ts';
 import { normaliseX } from './x.ts';
@@ -9,7 +10,8 @@ import { normaliseYouTube } from './youtube.ts';
 
 /** One normaliser per source, keyed by the raw event's `source`. */
 export const normalisers: Record<string, Normaliser> = {
-  shopify: normaliseShopify,
+  // Rows of Shopify exports (`tessera import`) have topics import/*; webhooks have Shopify's own.
+  shopify: (delivery) => (delivery.topic.startsWith('import/') ? normaliseShopifyImport(delivery) : normaliseShopify(delivery)),
   kajabi: normaliseKajabi,
   meta: normaliseMeta,
   tiktok: normaliseTikTok,

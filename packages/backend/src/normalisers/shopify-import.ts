@@ -1,4 +1,5 @@
 import { toE164, toEmail } from './identity.ts';
+import { isObject, isoTime, text, unknownKeys, type Json } from './payload.ts';
 import {
   NormaliseError,
   type EventClaim,
@@ -30,12 +31,14 @@ export const SHOPIFY_IMPORT_TOPICS = {
   bulkJsonl: 'import/bulk-jsonl',
 } as const;
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
-
+/**
+ * An amount as Shopify writes it ("94.44", "1,094.44"). A decimal comma
+ * ("94,44", from a spreadsheet in another locale) is refused, not read as
+ * 9444.
+ */
 function money(value: unknown): number | null {
-  const amount = typeof value === 'string' && value.trim() ? Number(value.replace(/,/g, '')) : typeof value === 'number' ? value : NaN;
+  const cell = typeof value === 'string' ? value.trim() : '';
+  const amount = /^-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$/.test(cell) ? Number(cell.replace(/,/g, '')) : typeof value === 'number' ? value : NaN;
   // Beyond this no order is real (and events.revenue is numeric(14,2)): a spreadsheet mangled the cell.
   return Number.isFinite(amount) && Math.abs(amount) < 1e11 ? Math.round(amount * 100) / 100 : null;
 }
@@ -429,15 +432,6 @@ const GRAPHQL_LINE_ITEM_FIELDS = new Set([
   'refundableQuantity', 'unfulfilledQuantity', 'nonFulfillableQuantity', 'isGiftCard', '__parentId',
 ]);
 
-const unknownFields = (object: Json, known: Set<string>, prefix = '') =>
-  Object.keys(object).filter((key) => !known.has(key)).map((key) => prefix + key);
-
-/** An ISO time from the API, or null. */
-const apiTime = (value: unknown): string | null => {
-  const time = typeof value === 'string' ? new Date(value) : null;
-  return time && !Number.isNaN(time.getTime()) ? time.toISOString() : null;
-};
-
 /** A MoneyBag's amount in the shop's currency ({ shopMoney: { amount } }). */
 const shopMoney = (bag: unknown) => (isObject(bag) && isObject(bag.shopMoney) ? money(bag.shopMoney.amount) : null);
 
@@ -506,15 +500,15 @@ function graphqlCustomerTraits(customer: Json, country: string | null): TraitCla
 /** A GraphQL Order (with its LineItem children) as the webhooks' order events. */
 function graphqlOrderEvents(order: Json, lineItems: Json[], delivery: RawDelivery): EventClaim[] {
   const id = gidNumber(order.id)!;
-  const placedAt = apiTime(order.processedAt) ?? apiTime(order.createdAt);
+  const placedAt = isoTime(order.processedAt) ?? isoTime(order.createdAt);
   if (!placedAt) throw new NormaliseError(`Shopify order ${id} has no processedAt or createdAt time`);
   const currency =
     currencyCode(order.currencyCode) ?? (isObject(order.totalPriceSet) && isObject(order.totalPriceSet.shopMoney) ? currencyCode(order.totalPriceSet.shopMoney.currencyCode) : null);
   const codes = Array.isArray(order.discountCodes) ? order.discountCodes.map(text).filter((c): c is string => c !== null) : text(order.discountCode) ? [text(order.discountCode)!] : [];
-  const cancelledAt = apiTime(order.cancelledAt);
+  const cancelledAt = isoTime(order.cancelledAt);
   // Refunds selected on the order carry their ids (the refunds/create webhook's); else only the total refunded is known.
   const refunds = Array.isArray(order.refunds)
-    ? order.refunds.filter(isObject).map((refund) => ({ id: gidNumber(refund.id), amount: shopMoney(refund.totalRefundedSet) ?? 0, at: apiTime(refund.createdAt) ?? placedAt }))
+    ? order.refunds.filter(isObject).map((refund) => ({ id: gidNumber(refund.id), amount: shopMoney(refund.totalRefundedSet) ?? 0, at: isoTime(refund.createdAt) ?? placedAt }))
     : (shopMoney(order.totalRefundedSet) ?? 0) > 0
       ? [{ id: null, amount: shopMoney(order.totalRefundedSet)!, at: cancelledAt ?? placedAt }]
       : [];
@@ -551,7 +545,7 @@ function normaliseBulkCustomer(delivery: RawDelivery, customer: Json, childrenOf
   if (!id) throw new NormaliseError(`Shopify customer has no usable id (expected a GraphQL id like gid://shopify/Customer/123)`);
   const country = graphqlCountry(customer.defaultAddress);
   const events: EventClaim[] = [];
-  const createdAt = apiTime(customer.createdAt);
+  const createdAt = isoTime(customer.createdAt);
   if (createdAt) {
     events.push({
       external_id: `shopify:customer:${id}:created`,
@@ -568,11 +562,11 @@ function normaliseBulkCustomer(delivery: RawDelivery, customer: Json, childrenOf
   return {
     kind: 'record',
     record: {
-      observed_at: apiTime(customer.updatedAt) ?? delivery.triggeredAt ?? delivery.receivedAt,
+      observed_at: isoTime(customer.updatedAt) ?? delivery.triggeredAt ?? delivery.receivedAt,
       identities,
       traits: graphqlCustomerTraits(customer, country),
       events,
-      unrecognised: unknownFields(customer, GRAPHQL_CUSTOMER_FIELDS),
+      unrecognised: unknownKeys(customer, GRAPHQL_CUSTOMER_FIELDS),
     },
   };
 }
@@ -599,13 +593,13 @@ function normaliseBulkOrder(delivery: RawDelivery, order: Json, childrenOf: (obj
   return {
     kind: 'record',
     record: {
-      observed_at: apiTime(order.updatedAt) ?? events[0]!.occurred_at,
+      observed_at: isoTime(order.updatedAt) ?? events[0]!.occurred_at,
       identities,
       traits,
       events,
       unrecognised: [
-        ...unknownFields(order, GRAPHQL_ORDER_FIELDS),
-        ...new Set(lineItems.flatMap((item) => unknownFields(item, GRAPHQL_LINE_ITEM_FIELDS, 'lineItems.'))),
+        ...unknownKeys(order, GRAPHQL_ORDER_FIELDS),
+        ...new Set(lineItems.flatMap((item) => unknownKeys(item, GRAPHQL_LINE_ITEM_FIELDS, 'lineItems.'))),
       ],
     },
   };
