@@ -24,9 +24,9 @@ Usage:
   tessera webhook shopify <topic> [--url http://127.0.0.1:54321] [--data-dir .tessera] [--shop ${DEMO_SHOP}]
                   (--file payload.json | --id ID [--email E] [--first-name F] [--last-name L] [--phone P])
       Send a webhook signed as Shopify signs them.
-  tessera import <shopify|social> <file> [--format NAME] [--data-dir .tessera] [--workspace slug|id]
+  tessera import <shopify|kajabi|social> <file> [--format NAME] [--data-dir .tessera] [--workspace slug|id]
                  [--shop domain] [--exported-at ISO-time] [--batch-size 500]
-      Import history from an export (Shopify customer/order CSV, a bulk operation's JSONL; a social audience CSV/JSONL).
+      Import history from an export (Shopify customer/order CSV, a bulk operation's JSONL; Kajabi contacts/transactions CSV; a social audience CSV/JSONL).
       The format is read from the header; running it again adds nothing; a run cut short carries on. On PGlite, stop 'serve' first.
   tessera erase <profile id | email | phone> [--url …] [--data-dir …] [--workspace id] [--reference text]
       Erase a person's personal data (GDPR), keeping non-identifying totals; recorded in privacy_requests.
@@ -120,7 +120,7 @@ async function main(argv: string[]) {
     }
     case 'import': {
       const [source, file] = rest;
-      if (!source || !file) throw new Error('Usage: tessera import <shopify|social> <file> [--format NAME] …');
+      if (!source || !file) throw new Error('Usage: tessera import <shopify|kajabi|social> <file> [--format NAME] …');
       const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
       if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`--batch-size must be a positive whole number, not ${values['batch-size']}`);
       await importCommand({

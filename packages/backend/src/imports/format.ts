@@ -27,7 +27,7 @@ export interface ImportFormat {
   name: string;
   /** What a person calls the file ("Shopify customer export (CSV)"). */
   label: string;
-  /** What a merchant names on the command line: `tessera import <from> <file>` (shopify, social). */
+  /** What a merchant names on the command line: `tessera import <from> <file>` (shopify, kajabi, social). */
   from: string;
   /** The raw events' source and topic: what the processor dispatches on to reach `normalise`. */
   source: string;

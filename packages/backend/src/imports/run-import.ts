@@ -13,7 +13,7 @@ import { createStatisticsKeeper } from './table-statistics.ts';
 export interface ImportOptions {
   db: Queryable;
   workspaceId: string;
-  /** What the file comes from, as the command line names it (shopify, social); the format decides the raw events' source. */
+  /** What the file comes from, as the command line names it (shopify, kajabi, social); the format decides the raw events' source. */
   source: string;
   file: string;
   /** A format name (see formats/index.ts); detected from the file's header when absent. */

@@ -1,4 +1,5 @@
 import { normaliseKajabi } from './kajabi.ts';
+import { normaliseKajabiImport } from './kajabi-import.ts';
 import { normaliseMeta } from './meta.ts';
 import type { Normaliser } from './record.ts';
 import { normaliseShopify } from './shopify.ts';
@@ -12,7 +13,8 @@ import { normaliseYouTube } from './youtube.ts';
 export const normalisers: Record<string, Normaliser> = {
   // Rows of Shopify exports (`tessera import`) have topics import/*; webhooks have Shopify's own.
   shopify: (delivery) => (delivery.topic.startsWith('import/') ? normaliseShopifyImport(delivery) : normaliseShopify(delivery)),
-  kajabi: normaliseKajabi,
+  // Rows of Kajabi exports (`tessera import kajabi`) have topics import/*; webhooks have Kajabi's event names.
+  kajabi: (delivery) => (delivery.topic.startsWith('import/') ? normaliseKajabiImport(delivery) : normaliseKajabi(delivery)),
   meta: normaliseMeta,
   tiktok: normaliseTikTok,
   x: normaliseX,

@@ -1,16 +1,17 @@
 import type { ImportFormat, Row } from '../format.ts';
+import { kajabiPeopleCsv } from './kajabi-people-csv.ts';
+import { kajabiPurchasesCsv } from './kajabi-purchases-csv.ts';
 import { shopifyBulkJsonl } from './shopify-bulk-jsonl.ts';
 import { shopifyCustomersCsv } from './shopify-customers-csv.ts';
 import { shopifyOrdersCsv } from './shopify-orders-csv.ts';
 import { socialRowsCsv, socialRowsJsonl } from './social-rows.ts';
 
 /**
- * Every file `tessera import` understands. A new one (Kajabi's people and
- * purchases exports, once their row normaliser exists) is a module beside
+ * Every file `tessera import` understands. A new one is a module beside
  * these and a line here: its `from` is the word on the command line, its
  * `source` the raw events' source whose normaliser handles its topic.
  */
-export const IMPORT_FORMATS: readonly ImportFormat[] = [shopifyCustomersCsv, shopifyOrdersCsv, shopifyBulkJsonl, socialRowsCsv, socialRowsJsonl];
+export const IMPORT_FORMATS: readonly ImportFormat[] = [shopifyCustomersCsv, shopifyOrdersCsv, shopifyBulkJsonl, socialRowsCsv, socialRowsJsonl, kajabiPeopleCsv, kajabiPurchasesCsv];
 
 /** The formats of what the command line names (`tessera import <from> <file>`), or an error naming what there is. */
 export function formatsOf(from: string): ImportFormat[] {
