@@ -26,7 +26,7 @@ export async function serve(options: ServeOptions) {
   if (ran.length) console.log(`Applied ${ran.length} migration(s): ${ran.join(', ')}`);
 
   const demo = options.demo ? await prepareDemo(db, { jwtSecret: config.jwtSecret, ...(options.customers ? { customers: options.customers } : {}) }) : undefined;
-  if (demo?.seeded) console.log(`Seeded the demo store with ${demo.seeded} Shopify webhook deliveries.`);
+  if (demo?.seeded) console.log(`Seeded the demo with ${demo.seeded} deliveries (a Shopify store, Kajabi course payments, Instagram and TikTok followers).`);
   const workspaceId = demo?.workspaceId ?? (await ensureWorkspace(db, { slug: 'default', name: 'Default workspace' }));
 
   let url = '';

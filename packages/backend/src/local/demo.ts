@@ -2,6 +2,7 @@ import { signToken } from '../auth/jwt.ts';
 import type { Database } from '../db/database.ts';
 import { createProcessor } from '../ingest/processor.ts';
 import { createRawEventLog } from '../ingest/raw-event-log.ts';
+import { generateCreatorAudience } from '../seed/creator-audience.ts';
 import { DEMO_SHOP, generateShopifyStore } from '../seed/shopify-store.ts';
 import { ensureStaff, ensureWorkspace } from './workspace.ts';
 
@@ -9,15 +10,18 @@ export const DEMO_STAFF = { id: 'd3e00000-0000-4000-8000-000000000001', email: '
 export const DEMO_WORKSPACE = { slug: 'hearth-and-grain', name: 'Hearth & Grain' };
 
 /**
- * Seeds a workspace with a generated Shopify store history, stored as raw
- * events exactly as webhooks would be and processed by the real pipeline.
- * Seeding twice adds nothing: every delivery has a stable event id.
+ * Seeds a workspace with a generated creator business: a Shopify store's
+ * history, plus some of its customers taking Kajabi courses and following on
+ * social. Everything is stored as raw events exactly as webhooks and imports
+ * would store it, and processed by the real pipeline. Seeding twice adds
+ * nothing: every delivery has a stable id.
  */
-export async function seedShopifyStore(db: Database, workspaceId: string, options: { customers: number; now?: number }) {
+export async function seedDemoStore(db: Database, workspaceId: string, options: { customers: number; now?: number }) {
   const log = createRawEventLog(db);
-  const deliveries = generateShopifyStore({ customers: options.customers, ...(options.now ? { now: options.now } : {}) });
+  const store = generateShopifyStore({ customers: options.customers, ...(options.now ? { now: options.now } : {}) });
+  const audience = generateCreatorAudience(store, options.now ? { now: options.now } : {});
   const encoder = new TextEncoder();
-  for (const delivery of deliveries) {
+  for (const delivery of store) {
     await log.record({
       workspaceId,
       source: 'shopify',
@@ -36,8 +40,20 @@ export async function seedShopifyStore(db: Database, workspaceId: string, option
       status: 'pending',
     });
   }
+  for (const delivery of audience) {
+    await log.record({
+      workspaceId,
+      source: delivery.source,
+      topic: delivery.topic,
+      idempotencyKey: `seed:${delivery.eventId}`,
+      headers: { 'x-tessera-seed': 'demo' },
+      body: encoder.encode(JSON.stringify(delivery.payload)),
+      triggeredAt: delivery.at,
+      status: 'pending',
+    });
+  }
   await createProcessor(db).drain();
-  return deliveries;
+  return store.length + audience.length;
 }
 
 /** The demo workspace, its staff user and its seeded store; returns what the demo pages need. */
@@ -47,7 +63,7 @@ export async function prepareDemo(db: Database, options: { jwtSecret: string; cu
   const [{ count }] = (await db.query<{ count: number }>('select count(*)::int as count from public.raw_events where workspace_id = $1', [workspaceId])) as [
     { count: number },
   ];
-  const seeded = count === 0 ? (await seedShopifyStore(db, workspaceId, { customers: options.customers ?? 300 })).length : 0;
+  const seeded = count === 0 ? await seedDemoStore(db, workspaceId, { customers: options.customers ?? 300 }) : 0;
   const anonKey = await signToken(options.jwtSecret, { role: 'anon' });
   return {
     workspaceId,
