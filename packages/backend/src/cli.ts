@@ -8,6 +8,7 @@ import { eraseCommand, exportCommand, mergeCommand, unmergeCommand } from './cli
 import { importCommand } from './imports/cli.ts';
 import { sendShopifyWebhook } from './cli/webhook.ts';
 import { SUGGEST_USAGE, suggestCommand } from './suggestions/cli.ts';
+import { SUGGEST_WORKSPACE_USAGE, parseSuggestWorkspaceArgs, suggestWorkspaceCommand } from './suggestions/workspace-cli.ts';
 import { DEMO_SHOP } from './seed/shopify-store.ts';
 
 const HELP = `tessera — the Tessera backend and its tools
@@ -36,13 +37,21 @@ Usage:
       Merge two people by hand (overrides rules), or split a merged profile back out (exactly).
       These commands call a running server with the service key of its data directory.
   ${SUGGEST_USAGE}
+  ${SUGGEST_WORKSPACE_USAGE}
 
 Environment: DATABASE_URL, JWT_SECRET, SHOPIFY_WEBHOOK_SECRET, KAJABI_WEBHOOK_TOKEN (KAJABI_CLIENT_ID, KAJABI_CLIENT_SECRET),
 META_APP_SECRET, META_VERIFY_TOKEN, TIKTOK_CLIENT_SECRET, X_CONSUMER_SECRET.`;
 
 async function main(argv: string[]) {
-  // `identity suggest` has options of its own (--csv may repeat).
-  if (argv[0] === 'identity' && argv[1] === 'suggest') return suggestCommand(argv.slice(2));
+  // `identity suggest` has options of its own (--csv may repeat); with --workspace it reads a workspace's people instead of files.
+  if (argv[0] === 'identity' && argv[1] === 'suggest') {
+    const args = argv.slice(2);
+    if (args.includes('--help') || args.includes('-h')) return console.log(`${SUGGEST_USAGE}\n${SUGGEST_WORKSPACE_USAGE}`);
+    const workspace = parseSuggestWorkspaceArgs(args);
+    if (!workspace) return suggestCommand(args);
+    await suggestWorkspaceCommand(workspace);
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -110,6 +110,7 @@ function customerTraits(customer: Json, country: string | null): TraitClaim[] {
   const address = isObject(customer.default_address) ? customer.default_address : undefined;
   if (address) {
     put('city', text(address.city));
+    put('postcode', text(address.zip));
     put('province_code', text(address.province_code));
     put('country_code', text(address.country_code) ?? country);
   }

@@ -27,7 +27,18 @@ async function ingest(db: Database, workspaceId: string, topic: string, payload:
 
 // Every RPC function a signed-in user can call is exercised here for
 // isolation; the catalog test below fails when a new one is added untested.
-const USER_CALLABLE = ['erase_profile', 'export_profile', 'get_profile', 'merge_profiles', 'resolve_profile', 'search_profiles', 'unmerge_profile'];
+const USER_CALLABLE = [
+  'confirm_duplicate_suggestion',
+  'dismiss_duplicate_suggestion',
+  'erase_profile',
+  'export_profile',
+  'get_profile',
+  'list_duplicate_suggestions',
+  'merge_profiles',
+  'resolve_profile',
+  'search_profiles',
+  'unmerge_profile',
+];
 
 for (const target of testDatabases()) {
   describe(`RPC gateway, as supabase-js sees it (${target.name})`, () => {
@@ -43,6 +54,8 @@ for (const target of testDatabases()) {
     let workspaceB: string;
     let amara: string;
     let other: string;
+    let jonathan: string;
+    let jon: string;
 
     const client = (token?: string) =>
       createClient(server.url, anonKey, {
@@ -59,6 +72,13 @@ for (const target of testDatabases()) {
       amara = await ingest(db, workspaceA, 'customers/create', fixture('shopify-customer'));
       await ingest(db, workspaceA, 'orders/create', fixture('shopify-order'));
       other = await ingest(db, workspaceB, 'customers/create', { id: 5001, email: 'amara.okafor@example.com', first_name: 'Not', last_name: 'Her', created_at: '2026-01-02T00:00:00Z' });
+      // A possible duplicate waiting for A's staff (stored as the suggestion job stores them).
+      jonathan = await ingest(db, workspaceA, 'customers/create', { id: 5101, email: 'jonathan.smith@gmail.com', first_name: 'Jonathan', last_name: 'Smith', created_at: '2026-02-01T00:00:00Z' });
+      jon = await ingest(db, workspaceA, 'customers/create', { id: 5102, email: 'jon@smithandkettle.example', first_name: 'Jon', last_name: 'Smith', created_at: '2026-02-03T00:00:00Z' });
+      await db.query('select tessera.store_duplicate_suggestions($1, $2::jsonb)', [
+        workspaceA,
+        JSON.stringify([{ a: jonathan, b: jon, score: 0.97, evidence: { given_name: 'Jaro–Winkler ≥ 0.85', surname: 'exact' } }]),
+      ]);
       server = await startServer({ db, jwtSecret: JWT_SECRET, port: 0, localWorkspaceId: workspaceA, secrets: {} });
       anonKey = await signToken(JWT_SECRET, { role: 'anon' });
       serviceKey = await signToken(JWT_SECRET, { role: 'service_role' });
@@ -127,6 +147,15 @@ for (const target of testDatabases()) {
         // Nor read or erase A's people through the privacy functions.
         assert.equal((await b.rpc('export_profile', { profile_id: amara })).status, 403);
         assert.equal((await b.rpc('erase_profile', { profile_id: amara })).status, 403);
+        // Nor see or decide A's possible duplicates.
+        assert.deepEqual((await b.rpc('list_duplicate_suggestions', {})).data, []);
+        assert.deepEqual((await b.rpc('list_duplicate_suggestions', { workspace_id: workspaceA })).data, []);
+        assert.equal((await b.rpc('confirm_duplicate_suggestion', { profile_a: jonathan, profile_b: jon })).status, 403);
+        assert.equal((await b.rpc('dismiss_duplicate_suggestion', { profile_a: jonathan, profile_b: jon })).status, 403);
+        assert.deepEqual(
+          (await client(tokenA).rpc('list_duplicate_suggestions', {})).data?.map((s: { profile_a: string; profile_b: string }) => [s.profile_a, s.profile_b].sort()),
+          [[jonathan, jon].sort()],
+        );
         assert.equal((await client(tokenA).rpc('get_profile', { profile_id: amara })).data?.display_name, 'Amara Okafor');
         // Positive control: the same calls work for their own data.
         assert.equal((await b.rpc('get_profile', { profile_id: other })).data?.display_name, 'Not Her');
