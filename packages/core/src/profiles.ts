@@ -110,20 +110,20 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
    * (`null`) or stop (the reason); `onError` when a re-read fails.
    *
    * @example
-   * const sub = tessera.profiles.subscribe(id, (profile) => render(profile));
+   * const sub = tessera.profiles.subscribe(id, (profile, cause) => render(profile));
    * // later
    * sub.unsubscribe();
    */
   function subscribe(
     id: string,
-    onChange: (profile: Profile | null) => void,
+    onChange: (profile: Profile | null, cause: 'change' | 'rejoin') => void,
     { onLive = () => {}, onError = () => {} }: { onLive?: (stopped: TesseraError | null) => void; onError?: (error: TesseraError) => void } = {},
   ): Subscription {
     let closed = false;
     let channel: Awaited<ReturnType<Backend['channel']>> | undefined;
-    const refresh = () =>
+    const refresh = (cause: 'change' | 'rejoin') =>
       get(id).then(
-        (profile) => !closed && onChange(profile),
+        (profile) => !closed && onChange(profile, cause),
         (error) => !closed && onError(error),
       );
     backend
@@ -134,12 +134,12 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
           // The change only says that the row moved; the profile's full shape
           // (identities, last activity) comes from get_profile, under the
           // caller's own access rules.
-          .on('postgres_changes', { event: '*', schema: 'public', table: 'profiles', filter: `id=eq.${id}` }, refresh)
+          .on('postgres_changes', { event: '*', schema: 'public', table: 'profiles', filter: `id=eq.${id}` }, () => refresh('change'))
           .subscribe((status, error) => {
             if (closed) return;
             if (status === 'SUBSCRIBED') {
               onLive(null);
-              void refresh();
+              void refresh('rejoin');
             } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' || status === 'CLOSED') {
               onLive(new TesseraError('network', `Live updates for profile ${id} stopped: ${error?.message ?? status.toLowerCase()}`, { cause: error }));
             }
@@ -204,12 +204,13 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
     const goLive = (profileId: string) =>
       subscribe(
         profileId,
-        (profile) => {
-          // Only a real change is reported as one, not the re-read of a (re)connection.
-          const unchanged = fresh && profile && state.profile && profile.id === state.profile.id && profile.updated_at === state.profile.updated_at;
+        (profile, cause) => {
+          // The re-read of a (re)connection is a refresh, not a change pushed to us.
+          const source = cause === 'change' ? 'live' : 'network';
+          const unchanged = profile && state.profile && profile.id === state.profile.id && profile.updated_at === state.profile.updated_at;
+          if (unchanged && (fresh || source === 'network')) update({ error: null, offline: false });
+          else update({ profile, source, fetchedAt: Date.now(), offline: false, error: null });
           fresh = true;
-          if (unchanged) update({ error: null, offline: false });
-          else update({ profile, source: 'live', fetchedAt: Date.now(), offline: false, error: null });
           follow(profile);
         },
         {
@@ -219,10 +220,13 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
       );
     void (async () => {
       const cached = await cache.get<Profile>(cacheKey(id));
-      if (cached && !closed && !fresh) update({ profile: cached.value, source: 'cache', fetchedAt: cached.fetchedAt });
+      if (closed) return;
+      if (cached && !fresh) update({ profile: cached.value, source: 'cache', fetchedAt: cached.fetchedAt });
+      // Live only once the cached copy is shown: a failed re-read on joining must
+      // not reach the view before the copy it can still show.
+      live = goLive(id);
       await fetchFresh();
     })();
-    live = goLive(id);
     globalThis.addEventListener?.('online', onOnline);
 
     return {
