@@ -61,7 +61,8 @@ for (const target of testDatabases()) {
 
         // Later changes reach the survivor's row only: the watch must have followed it.
         await apply({ observed_at: '2026-04-01T00:00:00Z', identities: [{ kind: 'email', value: 'rosa@one.example' }], events: [{ external_id: 'shopify:order:88:placed', type: 'order_placed', occurred_at: '2026-04-01T00:00:00Z', revenue: 42, currency: 'USD' }] });
-        await waitFor('the new order, live', (s) => s.source === 'live' && s.profile?.orders_count === 1 && s.profile.lifetime_revenue === 42);
+        // (Pushed as a change, or read when the new channel joins if it landed in between.)
+        await waitFor('the new order', (s) => s.source !== 'cache' && s.profile?.id === older && s.profile.orders_count === 1 && s.profile.lifetime_revenue === 42);
       } finally {
         subscription.unsubscribe();
       }
