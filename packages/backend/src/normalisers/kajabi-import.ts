@@ -1,4 +1,5 @@
 import { toE164, toEmail } from './identity.ts';
+import { addIdentity, countryCode, currencyCode, yesOrNo } from './export-cells.ts';
 import { minorUnitDigits } from './kajabi-payload.ts';
 import { isObject, text } from './payload.ts';
 import {
@@ -159,14 +160,8 @@ function inUnits(minor: number, currency: string | null): number {
   return Number((minor / 10 ** digits).toFixed(digits));
 }
 
-const currencyCode = (cell: string | null) => (cell && /^[A-Za-z]{3}$/.test(cell) ? cell.toUpperCase() : null);
-const countryCode = (cell: string | null) => (cell && /^[A-Za-z]{2}$/.test(cell) ? cell.toUpperCase() : null);
 
 /** Identities without repeats, in the order found. */
-function addIdentity(identities: IdentityClaim[], kind: string, value: string | null) {
-  if (value && !identities.some((i) => i.kind === kind && i.value === value)) identities.push({ kind, value });
-}
-
 /** What the row says about the person: what it leaves out says nothing, as with the webhook's partial payloads. */
 function put(traits: TraitClaim[], name: string, value: unknown) {
   if (value !== null && value !== undefined) traits.push({ name, value });
@@ -208,10 +203,6 @@ const PEOPLE_KNOWN: readonly Column[] = [
   column(['business number'], 'business_number'),
 ];
 
-const yes = (cell: string | null): boolean | null => {
-  const answer = cell?.toLowerCase() ?? '';
-  return ['yes', 'true', '1', 'subscribed'].includes(answer) ? true : ['no', 'false', '0', 'unsubscribed', 'not subscribed'].includes(answer) ? false : null;
-};
 
 /** Kajabi's tags in a cell ("Sourdough Club, Newsletter"). */
 const tagsOf = (cell: string | null) => (cell ?? '').split(',').map((t) => t.trim()).filter(Boolean);
@@ -262,7 +253,7 @@ function normalisePersonRow(delivery: RawDelivery): Normalised {
   put(traits, 'phone', phone);
   put(traits, 'city', row.text(PEOPLE.city));
   put(traits, 'country_code', country);
-  put(traits, 'accepts_email_marketing', yes(row.text(PEOPLE.subscribed)));
+  put(traits, 'accepts_email_marketing', yesOrNo(row.text(PEOPLE.subscribed)));
   // The export lists every product the contact can open: as of the export, an empty cell means none.
   if (row.has(PEOPLE.products)) put(traits, 'kajabi_products', tagsOf(row.text(PEOPLE.products)));
   for (const tag of tagsOf(row.text(PEOPLE.tags))) {

@@ -1,4 +1,5 @@
 import { toE164, toEmail } from './identity.ts';
+import { addIdentity, countryCode, currencyCode, yesOrNo } from './export-cells.ts';
 import { isObject, isoTime, text, unknownKeys, type Json } from './payload.ts';
 import {
   NormaliseError,
@@ -43,10 +44,6 @@ function money(value: unknown): number | null {
   return Number.isFinite(amount) && Math.abs(amount) < 1e11 ? Math.round(amount * 100) / 100 : null;
 }
 
-const currencyCode = (value: unknown): string | null => {
-  const code = text(value);
-  return code && /^[A-Za-z]{3}$/.test(code) ? code.toUpperCase() : null;
-};
 
 /** The numeric id at the end of a GraphQL id (`gid://shopify/Customer/123` → 123), which is the REST and webhook id. */
 const gidNumber = (gid: unknown): string | null => (typeof gid === 'string' ? /^gid:\/\/shopify\/\w+\/(\d+)$/.exec(gid)?.[1] ?? null : null);
@@ -144,9 +141,6 @@ function orderEvents(order: OrderFacts): EventClaim[] {
 }
 
 /** Identities without repeats, in the order found. */
-function addIdentity(identities: IdentityClaim[], kind: string, value: string | null) {
-  if (value && !identities.some((i) => i.kind === kind && i.value === value)) identities.push({ kind, value });
-}
 
 // ─── CSV exports of Shopify admin ─────────────────────────────────────────────
 
@@ -200,13 +194,7 @@ function csvEmail(row: CsvRow, ...columns: string[]): string | null {
   return email;
 }
 
-const yes = (cell: string | null): boolean | null => {
-  if (cell === null) return null;
-  const answer = cell.toLowerCase();
-  return ['yes', 'true', '1', 'subscribed'].includes(answer) ? true : ['no', 'false', '0', 'not_subscribed', 'unsubscribed'].includes(answer) ? false : null;
-};
 
-const countryCodeCell = (cell: string | null) => (cell && /^[A-Za-z]{2}$/.test(cell) ? cell.toUpperCase() : null);
 
 /**
  * Shopify writes times in its exports as "2026-04-02 18:07:13 -0400"; ISO
@@ -245,7 +233,7 @@ const CUSTOMER_COLUMNS = new Set(
 
 function normaliseCustomerRow(delivery: RawDelivery): Normalised {
   const row = csvRow(delivery.body, 'customer export row');
-  const country = countryCodeCell(row.text('Default Address Country Code', 'Country Code'));
+  const country = countryCode(row.text('Default Address Country Code', 'Country Code'));
   const id = csvId(row.text('Customer ID'), 'Customer ID');
   const email = csvEmail(row, 'Email');
   const phone = toE164(unquoted(row.text('Phone')), country);
@@ -268,8 +256,8 @@ function normaliseCustomerRow(delivery: RawDelivery): Normalised {
   put('phone', row.has('Phone'), phone);
   put('note', row.has('Note'), row.text('Note'));
   put('tags', row.has('Tags'), (row.text('Tags') ?? '').split(',').map((t) => t.trim()).filter(Boolean));
-  put('accepts_email_marketing', row.has('Accepts Email Marketing', 'Accepts Marketing'), yes(row.text('Accepts Email Marketing', 'Accepts Marketing')));
-  put('accepts_sms_marketing', row.has('Accepts SMS Marketing'), yes(row.text('Accepts SMS Marketing')));
+  put('accepts_email_marketing', row.has('Accepts Email Marketing', 'Accepts Marketing'), yesOrNo(row.text('Accepts Email Marketing', 'Accepts Marketing')));
+  put('accepts_sms_marketing', row.has('Accepts SMS Marketing'), yesOrNo(row.text('Accepts SMS Marketing')));
   put('city', row.has('Default Address City', 'City'), row.text('Default Address City', 'City'));
   put('province_code', row.has('Default Address Province Code', 'Province Code'), row.text('Default Address Province Code', 'Province Code'));
   put('country_code', row.has('Default Address Country Code', 'Country Code'), country);
@@ -339,7 +327,7 @@ function normaliseOrderRows(delivery: RawDelivery): Normalised {
   }
   // Who it is about, as the orders/create webhook says it: email, phone (the
   // order's, else the billing address's), and the order id, which refunds name.
-  const country = countryCodeCell(order.text('Billing Country')) ?? countryCodeCell(order.text('Shipping Country'));
+  const country = countryCode(order.text('Billing Country')) ?? countryCode(order.text('Shipping Country'));
   const identities: IdentityClaim[] = [];
   addIdentity(identities, 'email', csvEmail(order, 'Email'));
   addIdentity(identities, 'phone', toE164(unquoted(order.text('Phone')), country) ?? toE164(unquoted(order.text('Billing Phone')), country));
@@ -359,7 +347,7 @@ function normaliseOrderRows(delivery: RawDelivery): Normalised {
   const traits: TraitClaim[] = [];
   // The name the buyer gave at checkout; a customer row's first and last name take precedence on the profile.
   if (order.text('Billing Name')) traits.push({ name: 'name', value: order.text('Billing Name') });
-  const accepts = yes(order.text('Accepts Marketing'));
+  const accepts = yesOrNo(order.text('Accepts Marketing'));
   if (accepts !== null) traits.push({ name: 'accepts_email_marketing', value: accepts });
 
   const events = orderEvents({
@@ -450,7 +438,7 @@ function bulkTree(body: unknown) {
   return { root: root!, childrenOf };
 }
 
-const graphqlCountry = (address: unknown) => (isObject(address) ? countryCodeCell(text(address.countryCodeV2) ?? text(address.countryCode)) : null);
+const graphqlCountry = (address: unknown) => (isObject(address) ? countryCode(text(address.countryCodeV2) ?? text(address.countryCode)) : null);
 
 function graphqlCustomerIdentities(customer: Json, country: string | null): IdentityClaim[] {
   const identities: IdentityClaim[] = [];
