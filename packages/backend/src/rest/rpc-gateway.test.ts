@@ -32,6 +32,7 @@ const USER_CALLABLE = [
   'dismiss_duplicate_suggestion',
   'erase_profile',
   'export_profile',
+  'get_churn',
   'get_profile',
   'list_duplicate_suggestions',
   'merge_profiles',
@@ -78,6 +79,10 @@ for (const target of testDatabases()) {
       await db.query('select tessera.store_duplicate_suggestions($1, $2::jsonb)', [
         workspaceA,
         JSON.stringify([{ a: jonathan, b: jon, score: 0.97, evidence: { given_name: 'Jaro–Winkler ≥ 0.85', surname: 'exact' } }]),
+      ]);
+      await db.query('select tessera.store_churn_scores($1, $2::jsonb)', [
+        workspaceA,
+        JSON.stringify([{ profile_id: amara, model: 'bgnbd', version: 1, risk: 0.82, band: 'high', horizon_days: 90, palive: 0.31, expected_purchases: 0.4, clv: 120, factors: [{ code: 'overdue', text: 'No purchase in 94 days; this customer usually buys every 31.' }] }]),
       ]);
       server = await startServer({ db, jwtSecret: JWT_SECRET, port: 0, localWorkspaceId: workspaceA, secrets: {} });
       anonKey = await signToken(JWT_SECRET, { role: 'anon' });
@@ -147,6 +152,9 @@ for (const target of testDatabases()) {
         // Nor read or erase A's people through the privacy functions.
         assert.equal((await b.rpc('export_profile', { profile_id: amara })).status, 403);
         assert.equal((await b.rpc('erase_profile', { profile_id: amara })).status, 403);
+        // Nor read A's churn scores.
+        assert.equal((await b.rpc('get_churn', { profile_id: amara })).data, null);
+        assert.equal((await client(tokenA).rpc('get_churn', { profile_id: amara })).data?.band, 'high');
         // Nor see or decide A's possible duplicates.
         assert.deepEqual((await b.rpc('list_duplicate_suggestions', {})).data, []);
         assert.deepEqual((await b.rpc('list_duplicate_suggestions', { workspace_id: workspaceA })).data, []);
