@@ -1,6 +1,7 @@
 import { backendFromSupabase, createBackend, type Backend, type BackendOptions, type SupabaseClientLike } from './backend.ts';
 import { createCache, type ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
+import { createChurnClient, type ChurnClient } from './churn.ts';
 import { createProfilesClient, type ProfilesClient } from './profiles.ts';
 
 export type TesseraOptions =
@@ -13,6 +14,7 @@ export type CacheSetting = boolean | { maxAgeMs?: number; maxEntries?: number };
 /** The Tessera client: one namespace per resource, the same verbs everywhere. */
 export interface Tessera {
   readonly profiles: ProfilesClient;
+  readonly churn: ChurnClient;
   /** Forget every cached response of this client (call it on sign-out). */
   clearCache(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export function createTessera(options: TesseraOptions): Tessera {
       : createCache({ scope: `${options.url}|${options.key ?? ''}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
   return {
     profiles: createProfilesClient(backend, cache),
+    churn: createChurnClient(backend),
     clearCache: () => cache.clear(),
   };
 }

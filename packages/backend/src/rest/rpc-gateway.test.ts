@@ -132,6 +132,10 @@ for (const target of testDatabases()) {
       const profile = await tessera.profiles.get(amara);
       assert.equal(profile?.display_name, 'Amara Okafor');
       assert.equal(await tessera.profiles.resolve({ email: 'amara.okafor@example.com' }), amara);
+      // get_churn's answer matches the core ChurnScore schema (validated inside churn.get).
+      const churn = await tessera.churn.get(amara);
+      assert.equal(churn?.risk, 0.82);
+      assert.equal(churn?.factors[0]?.code, 'overdue');
     });
 
     describe('isolation between workspaces', () => {
