@@ -10,6 +10,7 @@ import { sendShopifyWebhook } from './cli/webhook.ts';
 import { SUGGEST_USAGE, suggestCommand } from './suggestions/cli.ts';
 import { SUGGEST_WORKSPACE_USAGE, parseSuggestWorkspaceArgs, suggestWorkspaceCommand } from './suggestions/workspace-cli.ts';
 import { DEMO_SHOP } from './seed/shopify-store.ts';
+import { CHURN_USAGE, churnCommand } from './churn/cli.ts';
 
 const HELP = `tessera — the Tessera backend and its tools
 
@@ -38,6 +39,7 @@ Usage:
       These commands call a running server with the service key of its data directory.
   ${SUGGEST_USAGE}
   ${SUGGEST_WORKSPACE_USAGE}
+  ${CHURN_USAGE}
 
 Environment: DATABASE_URL, JWT_SECRET, SHOPIFY_WEBHOOK_SECRET, KAJABI_WEBHOOK_TOKEN (KAJABI_CLIENT_ID, KAJABI_CLIENT_SECRET),
 META_APP_SECRET, META_VERIFY_TOKEN, TIKTOK_CLIENT_SECRET, X_CONSUMER_SECRET.`;
@@ -52,6 +54,8 @@ async function main(argv: string[]) {
     await suggestWorkspaceCommand(workspace);
     return;
   }
+  // `churn` reads files and options of its own.
+  if (argv[0] === 'churn') return churnCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -4,7 +4,7 @@
  * (customer_id, date, amount: any store's order export reduced to those).
  * A bad cell is an error naming its line and column, never a silent NaN.
  */
-import { createReadStream } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { readCsv } from '../imports/read-csv.ts';
 import { dayOf, type Transaction } from './histories.ts';
 
@@ -13,8 +13,12 @@ export class ChurnInputError extends Error {
 }
 
 async function open(path: string, required: readonly string[]) {
-  const file = await readCsv(createReadStream(path)).catch((error: NodeJS.ErrnoException) => {
+  // Opened first so that a missing file is an error here, not an unhandled stream event.
+  const handle = await openFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new ChurnInputError(error.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${error.message}`);
+  });
+  const file = await readCsv(handle.createReadStream()).catch((error: Error) => {
+    throw new ChurnInputError(`${path}: ${error.message}`);
   });
   const missing = required.filter((name) => !file.columns.includes(name));
   if (missing.length) {
