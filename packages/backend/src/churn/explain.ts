@@ -14,7 +14,8 @@ export interface PurchaseSummary {
 }
 
 export interface ChurnReason {
-  code: 'overdue' | 'on_rhythm' | 'one_time_buyer' | 'recent_purchase' | 'likely_lapsed' | 'expected_purchases';
+  /** BG/NBD's reasons, the sBG's (`subscription_*`) and the engagement model's (`engagement_<feature>`). */
+  code: 'overdue' | 'on_rhythm' | 'one_time_buyer' | 'recent_purchase' | 'likely_lapsed' | 'expected_purchases' | `subscription_${string}` | `engagement_${string}`;
   text: string;
 }
 

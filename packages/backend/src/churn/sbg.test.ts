@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { churnProbability, discountedResidualLifetime, expectedLifetime, fitSbg, retentionRate, survival } from './sbg.ts';
+import { churnProbability, discountedResidualLifetime, expectedLifetime, fitSbg, memberCohort, retentionRate, survival, survivorCohort } from './sbg.ts';
 import { simulateSbg } from './simulate.ts';
+import { createRandom } from '../seed/random.ts';
+
+/** Members who joined over 24 months and are watched until month 24, each renewing with their own odds. */
+function simulateMembers(truth: { alpha: number; beta: number }, members: number, seed: number) {
+  const random = createRandom(seed);
+  return Array.from({ length: members }, () => {
+    const churn = random.beta(truth.alpha, truth.beta);
+    const watched = 1 + Math.floor(random.next() * 24);
+    let paid = 1;
+    while (paid < watched && random.next() >= churn) paid++;
+    // Paying in the last watched period means still active; stopping earlier means cancelled.
+    return { periodsPaid: paid, active: paid === watched };
+  });
+}
 
 // Fader & Hardie (2007), "How to Project Customer Retention", table 1: survivors of 1,000 customers, years 0–12.
 const REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173];
@@ -9,15 +23,15 @@ const HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 3
 
 describe('sBG retention', () => {
   it('reproduces the paper\'s fits on years 1–7 (Regular α 0.704 β 1.182, LL −1680.3; High End α 0.668 β 3.806, LL −1611.2)', () => {
-    const regular = fitSbg(REGULAR.slice(0, 8));
+    const regular = fitSbg(survivorCohort(REGULAR.slice(0, 8)));
     assert.deepEqual([regular.params.alpha.toFixed(3), regular.params.beta.toFixed(3), regular.logLikelihood.toFixed(1)], ['0.704', '1.182', '-1680.3']);
-    const highEnd = fitSbg(HIGH_END.slice(0, 8));
+    const highEnd = fitSbg(survivorCohort(HIGH_END.slice(0, 8)));
     assert.deepEqual([highEnd.params.alpha.toFixed(3), highEnd.params.beta.toFixed(3), highEnd.logLikelihood.toFixed(1)], ['0.668', '3.806', '-1611.2']);
   });
 
   it('projects years 8–12 it never saw to within a few customers of what happened', () => {
     for (const cohort of [REGULAR, HIGH_END]) {
-      const { params } = fitSbg(cohort.slice(0, 8));
+      const { params } = fitSbg(survivorCohort(cohort.slice(0, 8)));
       for (let t = 8; t <= 12; t++) {
         const projected = 1000 * survival(params, t);
         // The paper's figure 3: projections track the actuals closely (within 2.5% of the cohort at year 12).
@@ -28,7 +42,7 @@ describe('sBG retention', () => {
 
   it('recovers simulated parameters', () => {
     const truth = { alpha: 1.6, beta: 5 };
-    const fit = fitSbg(simulateSbg(truth, 20_000, 12, 17));
+    const fit = fitSbg(survivorCohort(simulateSbg(truth, 20_000, 12, 17)));
     assert.ok(Math.abs(fit.params.alpha / truth.alpha - 1) < 0.1, `α ${fit.params.alpha}`);
     assert.ok(Math.abs(fit.params.beta / truth.beta - 1) < 0.1, `β ${fit.params.beta}`);
   });
@@ -62,9 +76,26 @@ describe('sBG retention', () => {
     assert.ok(Math.abs(discountedResidualLifetime(params, n, d) - direct) < 1e-6, `${discountedResidualLifetime(params, n, d)} vs ${direct}`);
   });
 
+  it('reads individual members who joined at different times as the same likelihood as a cohort', () => {
+    // The Regular cohort as 1,000 member records: lost ones by lifetime, 241 still active after 7 renewals.
+    const members = REGULAR.slice(0, 8).flatMap((count, t) => {
+      const lost = t === 0 ? 0 : REGULAR[t - 1]! - count;
+      return Array.from({ length: lost }, () => ({ periodsPaid: t, active: false }));
+    });
+    members.push(...Array.from({ length: 241 }, () => ({ periodsPaid: 8, active: true })));
+    const fit = fitSbg(memberCohort(members));
+    assert.deepEqual([fit.params.alpha.toFixed(3), fit.params.beta.toFixed(3)], ['0.704', '1.182']);
+    // Members who joined later are censored earlier: still a valid likelihood, and it still recovers the truth.
+    const truth = { alpha: 1.2, beta: 3 };
+    const staggered = simulateMembers(truth, 20_000, 23);
+    const recovered = fitSbg(memberCohort(staggered));
+    assert.ok(Math.abs(recovered.params.alpha / truth.alpha - 1) < 0.1 && Math.abs(recovered.params.beta / truth.beta - 1) < 0.1, JSON.stringify(recovered.params));
+  });
+
   it('refuses survivor counts that cannot be a cohort', () => {
-    assert.throws(() => fitSbg([1000]), /at least two/);
-    assert.throws(() => fitSbg([1000, 900, 950]), /never rise/);
-    assert.throws(() => fitSbg([1000, 9.5]), /whole number/);
+    assert.throws(() => survivorCohort([1000]), /at least two/);
+    assert.throws(() => survivorCohort([1000, 900, 950]), /never rise/);
+    assert.throws(() => survivorCohort([1000, 9.5]), /whole number/);
+    assert.throws(() => fitSbg(survivorCohort([1000, 1000, 1000])), /at least one member who cancelled/);
   });
 });

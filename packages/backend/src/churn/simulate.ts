@@ -10,34 +10,6 @@ import type { GammaGammaParams } from './gamma-gamma.ts';
 import type { Histories } from './histories.ts';
 import type { SbgParams } from './sbg.ts';
 
-/** Standard normal (Box–Muller). */
-function normal(random: Random): number {
-  return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-}
-
-/** Gamma(shape, rate) by Marsaglia & Tsang (2000), boosted for shape < 1. */
-export function gammaVariate(random: Random, shape: number, rate: number): number {
-  if (shape < 1) return gammaVariate(random, shape + 1, rate) * Math.pow(1 - random.next(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(random);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = 1 - random.next();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return (d * v) / rate;
-  }
-}
-
-export function betaVariate(random: Random, a: number, b: number): number {
-  const x = gammaVariate(random, a, 1);
-  return x / (x + gammaVariate(random, b, 1));
-}
-
 export interface SimulatedBgNbd extends Histories {
   /** Purchases each customer actually made in (T, T + horizon]. */
   future: Float64Array;
@@ -54,8 +26,8 @@ export function simulateBgNbd(params: BgNbdParams, customers: number, options: {
   const out = { frequency: new Float64Array(customers), recency: new Float64Array(customers), T: new Float64Array(customers), future: new Float64Array(customers) };
   for (let i = 0; i < customers; i++) {
     const T = options.T(i, random);
-    const rate = gammaVariate(random, params.r, params.alpha);
-    const dropout = betaVariate(random, params.a, params.b);
+    const rate = random.gamma(params.r, params.alpha);
+    const dropout = random.beta(params.a, params.b);
     let at = 0;
     let x = 0;
     let last = 0;
@@ -82,9 +54,9 @@ export function simulateBgNbd(params: BgNbdParams, customers: number, options: {
 export function simulateGammaGamma(params: GammaGammaParams, frequency: readonly number[], seed: number): { frequency: number[]; monetaryValue: number[] } {
   const random = createRandom(seed);
   const monetaryValue = frequency.map((x) => {
-    const nu = gammaVariate(random, params.q, params.gamma);
+    const nu = random.gamma(params.q, params.gamma);
     let total = 0;
-    for (let k = 0; k < x; k++) total += gammaVariate(random, params.p, nu);
+    for (let k = 0; k < x; k++) total += random.gamma(params.p, nu);
     return total / x;
   });
   return { frequency: [...frequency], monetaryValue };
@@ -95,7 +67,7 @@ export function simulateSbg(params: SbgParams, members: number, periods: number,
   const random = createRandom(seed);
   const survivors = new Array<number>(periods + 1).fill(0);
   for (let i = 0; i < members; i++) {
-    const churn = betaVariate(random, params.alpha, params.beta);
+    const churn = random.beta(params.alpha, params.beta);
     survivors[0]!++;
     for (let t = 1; t <= periods && random.next() >= churn; t++) survivors[t]!++;
   }

@@ -53,6 +53,15 @@ export interface ProcessorEvents {
   onFailed?(event: { workspaceId: string; rawEventId: number; error: string }): void;
 }
 
+export interface ProcessorSteps {
+  /**
+   * Runs after a record is applied, before the next event: what is derived
+   * from the person (their churn scores) follows each change. Its failure is
+   * written to stderr but never undoes the event.
+   */
+  afterApply?(workspaceId: string, profileId: string): Promise<unknown>;
+}
+
 /**
  * Turns pending raw events into profiles: parse, normalise (pure, per source),
  * then `public.ingest_raw_event` applies the record and marks the row
@@ -60,7 +69,8 @@ export interface ProcessorEvents {
  * reason (the dead-letter) and never stops the others. Pending rows left by a
  * crash are picked up at the next `drain()`.
  */
-export function createProcessor(db: Database, events: ProcessorEvents = {}) {
+
+export function createProcessor(db: Database, events: ProcessorEvents = {}, steps: ProcessorSteps = {}) {
   let draining: Promise<void> | undefined;
   let again = false;
 
@@ -78,6 +88,12 @@ export function createProcessor(db: Database, events: ProcessorEvents = {}) {
         JSON.stringify(next),
       ]);
       events.onProcessed?.({ workspaceId: row.workspace_id, rawEventId, profileId: result!.profile_id });
+      if (result!.profile_id && steps.afterApply) {
+        await steps.afterApply(row.workspace_id, result!.profile_id).catch((error: Error) => {
+          // The event is applied and stays applied; the next event or the nightly refit scores the person again.
+          console.error(`tessera: re-scoring ${result!.profile_id} after raw event ${rawEventId} failed: ${error.message}`);
+        });
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'failed', message]);

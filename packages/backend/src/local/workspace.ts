@@ -20,3 +20,17 @@ export async function ensureStaff(db: Queryable, workspaceId: string, staff: { i
     [workspaceId, staff.id, staff.role],
   );
 }
+
+export interface Workspace {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+/** The workspace named by slug or id; never creates one (a command about a workspace needs one with data). */
+export async function findWorkspace(db: Queryable, named: string): Promise<Workspace> {
+  const workspaces = await db.query<Workspace>('select id::text, slug, name from public.workspaces order by slug');
+  const found = workspaces.find((w) => w.slug === named || w.id === named);
+  if (!found) throw new Error(`No workspace "${named}" here; there are: ${workspaces.map((w) => w.slug).join(', ') || 'none'}`);
+  return found;
+}

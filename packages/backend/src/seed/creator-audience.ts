@@ -8,6 +8,11 @@ import type { ShopifyDelivery } from './shopify-store.ts';
  * webhooks, as Kajabi's admin sends them) and follow and comment on
  * Instagram or TikTok (rows of a social audience export). The same people,
  * seen from other sources, so the demo's cards show one person across all of them.
+ *
+ * Churn shows here first: a customer who is about to leave the store stops
+ * commenting weeks before their last order, while those who stay keep
+ * talking. Monthly members renew with their own odds (a beta-distributed
+ * chance of cancelling each month, as the sBG assumes).
  */
 
 export interface AudienceDelivery {
@@ -32,7 +37,7 @@ export function generateCreatorAudience(store: ShopifyDelivery[], options: { see
   const now = options.now ?? Date.now();
   const deliveries: AudienceDelivery[] = [];
   let transaction = 5_530_990_000;
-  for (const { payload } of store.filter((d) => d.topic === 'customers/create')) {
+  for (const { payload, lapsedAt } of store.filter((d) => d.topic === 'customers/create')) {
     const email = payload.email as string;
     const first = payload.first_name as string;
     const last = payload.last_name as string;
@@ -41,9 +46,10 @@ export function generateCreatorAudience(store: ShopifyDelivery[], options: { see
 
     if (random.chance(0.3)) {
       const offer = random.pick(OFFERS);
-      const payments = offer.title.includes('monthly') ? random.int(1, 6) : 1;
+      const monthly = offer.title.includes('monthly');
+      const cancelOdds = monthly ? random.beta(1.2, 3.5) : 1;
       let at = since + random.exponential(40) * DAY;
-      for (let n = 0; n < payments && at < now; n++, at += 30 * DAY) {
+      for (let n = 0; at < now && (n === 0 || random.next() >= cancelOdds); n++, at += 30 * DAY) {
         const id = ++transaction;
         deliveries.push({
           source: 'kajabi',
@@ -53,7 +59,7 @@ export function generateCreatorAudience(store: ShopifyDelivery[], options: { see
           payload: {
             id,
             event: 'payment.succeeded',
-            payment_transaction: { id, amount_paid: offer.cents, amount_paid_decimal: (offer.cents / 100).toFixed(2), currency: 'USD', sales_tax_paid: 0, created_at: iso(at), payment_type: payments > 1 ? 'subscription' : 'single' },
+            payment_transaction: { id, amount_paid: offer.cents, amount_paid_decimal: (offer.cents / 100).toFixed(2), currency: 'USD', sales_tax_paid: 0, created_at: iso(at), payment_type: monthly ? 'subscription' : 'single' },
             offer: { id: offer.id, title: offer.title },
             member: { id: memberId, email, name: `${first} ${last}`, first_name: first, last_name: last },
           },
@@ -67,8 +73,10 @@ export function generateCreatorAudience(store: ShopifyDelivery[], options: { see
       const followed = since - random.exponential(60) * DAY;
       // The follow comes from an export that knows the email (a giveaway entry); comments only know the handle.
       const rows = [{ handle: `@${handle}`, display_name: `${first} ${last[0]}.`, email, event_type: 'followed', time: iso(followed), network }];
-      for (let n = random.int(0, 3); n > 0; n--) {
-        rows.push({ handle: `@${handle}`, display_name: `${first} ${last[0]}.`, email: '', event_type: 'commented', time: iso(Math.min(now - DAY, followed + random.exponential(90) * DAY)), network });
+      // Engaged until weeks before they stop buying (or until now), commenting and liking every month or so.
+      const engagedUntil = lapsedAt ? Date.parse(lapsedAt) - (15 + random.next() * 60) * DAY : now - DAY;
+      for (let at = followed + random.exponential(30) * DAY; at < engagedUntil && rows.length < 60; at += random.exponential(30) * DAY) {
+        rows.push({ handle: `@${handle}`, display_name: `${first} ${last[0]}.`, email: '', event_type: random.pick(['commented', 'commented', 'liked']), time: iso(at), network });
       }
       for (const row of rows) {
         deliveries.push({ source: 'social_import', topic: 'import/social-csv', eventId: `social-${handle}-${row.event_type}-${row.time}`, at: row.time, payload: row });
@@ -79,3 +87,4 @@ export function generateCreatorAudience(store: ShopifyDelivery[], options: { see
   for (const delivery of deliveries) if (delivery.source === 'kajabi') delivery.topic = kajabiTopic(delivery.payload);
   return deliveries.sort((a, b) => a.at.localeCompare(b.at));
 }
+

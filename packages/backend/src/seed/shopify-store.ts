@@ -10,10 +10,16 @@ import { createRandom, type Random } from './random.ts';
 export const DEMO_SHOP = 'hearth-and-grain.myshopify.com';
 
 export interface ShopifyDelivery {
-  topic: 'customers/create' | 'customers/update' | 'orders/create';
+  topic: 'customers/create' | 'customers/update' | 'orders/create' | 'refunds/create';
   eventId: string;
   triggeredAt: string;
   payload: Record<string, unknown>;
+  /**
+   * On customers/create: when this customer's relationship with the store
+   * ended (null while it lasts). Not part of the payload: the creator's other
+   * channels read it so that social activity fades before the orders stop.
+   */
+  lapsedAt?: string | null;
 }
 
 const FIRST_NAMES = [
@@ -125,6 +131,20 @@ const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const money = (n: number) => n.toFixed(2);
 
+/**
+ * How long a buyer stays, by persona: one-off buyers leave after the first
+ * order, regulars after ~8 months on average, devoted ones after ~2.5 years.
+ * Why they leave shows before they go: a refund on an order near the end
+ * (a bad experience) and, for those who follow the creator, social activity
+ * that stops weeks before the last order (see creator-audience.ts).
+ */
+const PERSONAS = [
+  { weight: 10, name: 'browser', meanLifetimeDays: 0, orders: false },
+  { weight: 32, name: 'one-off', meanLifetimeDays: 0, orders: true },
+  { weight: 40, name: 'regular', meanLifetimeDays: 240, orders: true },
+  { weight: 18, name: 'devoted', meanLifetimeDays: 900, orders: true },
+];
+
 /** Shopify-style payloads for `customers` of a store that opened two years before `now`. */
 export function generateShopifyStore(options: { customers: number; seed?: number; now?: number }): ShopifyDelivery[] {
   const random = createRandom(options.seed ?? 20261124);
@@ -183,14 +203,16 @@ export function generateShopifyStore(options: { customers: number; seed?: number
       admin_graphql_api_id: `gid://shopify/Customer/${id}`,
       ...extra,
     });
-    deliveries.push({ topic: 'customers/create', eventId: eventId(), triggeredAt: iso(signedUp), payload: customer(signedUp) });
+    const created: ShopifyDelivery = { topic: 'customers/create', eventId: eventId(), triggeredAt: iso(signedUp), payload: customer(signedUp) };
+    deliveries.push(created);
 
-    // How often this person orders: many once, some regularly, a few devotedly; some stop.
-    const rhythm = random.pick([0, 1, 1, 1, 2, 2, 3, 5, 8, 14]);
-    const meanGap = random.pick([21, 35, 45, 60, 90]);
-    const lapsesAfter = random.chance(0.35) ? random.int(1, 4) : Infinity;
-    let at = signedUp + random.exponential(3) * DAY;
-    for (let k = 0; k < rhythm && k < lapsesAfter && at < now - DAY; k++) {
+    // Orders at the customer's own rhythm until the relationship ends (or now).
+    const persona = weighted(random, PERSONAS);
+    const meanGap = random.pick([30, 45, 60, 90, 120]);
+    const firstOrder = signedUp + random.exponential(3) * DAY;
+    const endsAt = firstOrder + random.exponential(persona.meanLifetimeDays) * DAY;
+    const orders: { id: number; at: number; total: number }[] = [];
+    for (let at = firstOrder, k = 0; persona.orders && at < now - DAY && (k === 0 || at < endsAt) && k < 40; k++) {
       const items = Array.from({ length: random.int(1, 3) }, () => random.pick(PRODUCTS));
       const lines = [...new Set(items)].map((p) => ({ product: p, quantity: random.chance(0.2) ? 2 : 1 }));
       const subtotal = lines.reduce((sum, l) => sum + l.product.price * l.quantity, 0);
@@ -199,6 +221,7 @@ export function generateShopifyStore(options: { customers: number; seed?: number
       const tax = Math.round((subtotal - discount) * (place.country_code === 'US' ? 0.07 : 0) * 100) / 100;
       const total = subtotal - discount + shipping + tax;
       const orderId = 5_612_000_000_000 + ++orderCounter * 131;
+      orders.push({ id: orderId, at, total });
       const number = 1000 + orderCounter;
       deliveries.push({
         topic: 'orders/create',
@@ -250,12 +273,40 @@ export function generateShopifyStore(options: { customers: number; seed?: number
       });
       at += (2 + random.exponential(meanGap)) * DAY;
     }
+    // A relationship that ended before now is a lapse; a bad experience (a refund) often comes just before it.
+    const lapsed = orders.length > 0 && endsAt < now - DAY;
+    if (orders.length && random.chance(lapsed && orders.length > 1 ? 0.4 : 0.04)) {
+      const refunded = lapsed ? orders[orders.length - 1]! : random.pick(orders);
+      const at = Math.min(now - DAY, refunded.at + (3 + random.exponential(5)) * DAY);
+      const refundId = 983_040_000_000 + ++orderCounter * 7;
+      deliveries.push({ topic: 'refunds/create', eventId: eventId(), triggeredAt: iso(at), payload: refund(refundId, refunded.id, refunded.total, at, random) });
+    }
+    created.lapsedAt = lapsed ? iso(Math.max(orders[orders.length - 1]!.at, Math.min(endsAt, now - DAY))) : null;
 
     if (change) {
       deliveries.push({ topic: 'customers/update', eventId: eventId(), triggeredAt: iso(change.at), payload: customer(change.at) });
     }
   }
   return deliveries.sort((a, b) => a.triggeredAt.localeCompare(b.triggeredAt) || a.eventId.localeCompare(b.eventId));
+}
+
+const REFUND_NOTES = ['Arrived damaged', 'Wrong size', 'Not as described', 'Late delivery', 'Changed my mind'];
+
+/** A refunds/create payload: part or all of the order paid back. */
+function refund(id: number, orderId: number, total: number, at: number, random: Random): Record<string, unknown> {
+  const amount = money(random.chance(0.5) ? total : Math.round(total * 50) / 100);
+  return {
+    id,
+    order_id: orderId,
+    created_at: iso(at),
+    processed_at: iso(at),
+    note: random.pick(REFUND_NOTES),
+    restock: false,
+    admin_graphql_api_id: `gid://shopify/Refund/${id}`,
+    refund_line_items: [],
+    transactions: [{ id: id + 1, order_id: orderId, kind: 'refund', gateway: 'shopify_payments', status: 'success', created_at: iso(at), processed_at: iso(at), amount, currency: 'USD', test: false }],
+    order_adjustments: [],
+  };
 }
 
 function weighted<T extends { weight: number }>(random: Random, items: T[]): T {

@@ -10,6 +10,9 @@ import { attachRealtime } from '../realtime/realtime-server.ts';
 import type { KajabiApi } from '../webhooks/kajabi-api.ts';
 import type { PlatformApps } from '../webhooks/platform-apps.ts';
 import { createApp } from './app.ts';
+import { describeRefit } from '../churn/refit-report.ts';
+import { createChurnRescorer } from '../churn/rescore.ts';
+import { scheduleChurnRefits } from '../churn/schedule.ts';
 
 export interface ServerOptions {
   db: Database;
@@ -26,6 +29,8 @@ export interface ServerOptions {
   kajabiApi?: KajabiApi;
   /** Meta and X app secrets (META_APP_SECRET, META_VERIFY_TOKEN, X_CONSUMER_SECRET): they sign for every account the app serves. */
   apps?: PlatformApps;
+  /** Refit churn models hourly when a workspace's are a day old (`tessera serve`; tests leave it off). */
+  churnRefits?: boolean;
 }
 
 export interface RunningServer {
@@ -40,7 +45,10 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { db } = options;
   const verifyToken = createTokenVerifier(options.jwtSecret);
-  const processor = createProcessor(db, options.processorEvents);
+  // Each applied event re-scores its person with the workspace's current churn fits.
+  const rescorer = createChurnRescorer(db);
+  const processor = createProcessor(db, options.processorEvents, { afterApply: rescorer.rescore });
+  const stopRefits = options.churnRefits ? scheduleChurnRefits(db, rescorer, (report) => console.log(describeRefit(report))) : () => {};
   const app = createApp({
     db,
     verifyToken,
@@ -69,6 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server,
     idle: () => processor.idle(),
     async close() {
+      stopRefits();
       await realtime.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

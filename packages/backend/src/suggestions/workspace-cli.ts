@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Queryable } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadConfig, openConfiguredDatabase } from '../local/config.ts';
+import { findWorkspace, type Workspace } from '../local/workspace.ts';
 import { DEFAULT_THRESHOLD } from './suggest.ts';
 import { suggestWorkspaceDuplicates, type WorkspaceSuggestionReport } from './workspace-job.ts';
 
@@ -70,20 +71,6 @@ export async function suggestWorkspaceCommand(options: SuggestWorkspaceOptions):
   } finally {
     await db.close();
   }
-}
-
-interface Workspace {
-  id: string;
-  slug: string;
-  name: string;
-}
-
-/** The workspace named by slug or id; never creates one (there would be no one to suggest). */
-async function findWorkspace(db: Queryable, named: string): Promise<Workspace> {
-  const workspaces = await db.query<Workspace>('select id::text, slug, name from public.workspaces order by slug');
-  const found = workspaces.find((w) => w.slug === named || w.id === named);
-  if (!found) throw new Error(`No workspace "${named}" here; there are: ${workspaces.map((w) => w.slug).join(', ') || 'none'}`);
-  return found;
 }
 
 function formatReport(workspace: Workspace, report: WorkspaceSuggestionReport, threshold: number): string {

@@ -10,11 +10,11 @@ export const ChurnReason = z.object({
 
 export const ChurnScore = z.object({
   profile_id: z.uuid(),
-  /** Probability (0–1) of no purchase in the next `horizon_days`. */
+  /** Probability (0–1) of no purchase in the next `horizon_days` (for the sBG: of cancelling at the end of the current period). */
   risk: z.number().check(z.gte(0), z.lte(1)),
   band: z.enum(['low', 'medium', 'high']),
   horizon_days: z.number(),
-  /** Probability the person is still an active customer (BG/NBD). */
+  /** Probability the person is still an active customer (BG/NBD only). */
   palive: z.nullable(z.number()),
   expected_purchases: z.nullable(z.number()),
   clv: z.nullable(z.number()),
@@ -23,6 +23,19 @@ export const ChurnScore = z.object({
   model_version: z.number(),
   factors: z.array(ChurnReason),
   scored_at: z.iso.datetime({ offset: true }),
+  /** Every model's score for the person, the headline first. */
+  models: z.optional(
+    z.array(
+      z.object({
+        model: z.string(),
+        model_version: z.number(),
+        risk: z.number().check(z.gte(0), z.lte(1)),
+        band: z.enum(['low', 'medium', 'high']),
+        horizon_days: z.number(),
+        scored_at: z.iso.datetime({ offset: true }),
+      }),
+    ),
+  ),
 });
 
 export type ChurnReason = z.infer<typeof ChurnReason>;

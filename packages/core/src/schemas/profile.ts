@@ -42,6 +42,13 @@ export const Activity = z.object({
   currency: z.nullable(z.string()),
 });
 
+/** The person's headline churn score, kept on the profile so it arrives with every live update (details: `get_churn`). */
+export const ProfileChurn = z.object({
+  /** Probability (0–1) of no purchase (or, for a subscriber, of cancelling) in the model's horizon. */
+  risk: z.number().check(z.gte(0), z.lte(1)),
+  band: z.enum(['low', 'medium', 'high']),
+});
+
 /** One person, unified across every source. */
 export const Profile = z.object({
   id: z.uuid(),
@@ -58,6 +65,8 @@ export const Profile = z.object({
   orders_count: z.number(),
   first_seen_at: timestamp,
   last_activity: z.nullable(Activity),
+  /** Null until the workspace's churn models have scored this person. */
+  churn: z.optional(z.nullable(ProfileChurn)),
   created_at: timestamp,
   updated_at: timestamp,
 });

@@ -49,6 +49,7 @@ type View =
  * @csspart contact - Email and phone.
  * @csspart stats - Revenue, orders, last activity and customer-since figures.
  * @csspart stat - One figure with its label.
+ * @csspart churn - The churn risk figure (present once the person has a score): its band and probability, live.
  * @csspart identities - Every identity, grouped by the source that reported it.
  * @csspart identity - One identity: its kind and value.
  * @csspart status - The live region holding the loading, empty, error and offline messages.
@@ -61,6 +62,9 @@ type View =
  * @cssproperty --tessera-card-accent - Avatar, links and focus rings.
  * @cssproperty --tessera-card-border - Card border and dividers.
  * @cssproperty --tessera-card-radius - Corner radius.
+ * @cssproperty --tessera-churn-low - Colour of a low churn risk.
+ * @cssproperty --tessera-churn-medium - Colour of a medium churn risk.
+ * @cssproperty --tessera-churn-high - Colour of a high churn risk.
  * @cssproperty --tessera-font-family - Font stack; set it to `inherit` to use the page's font.
  */
 export class TesseraCustomerCard extends LitElement {
@@ -301,6 +305,12 @@ export class TesseraCustomerCard extends LitElement {
           <dt>Customer since</dt>
           <dd class="stat__value">${renderTime(profile.first_seen_at, locale, monthAndYear)}</dd>
         </div>
+        ${profile.churn
+          ? html`<div part="stat churn" class="stat stat--wide churn" data-band=${profile.churn.band}>
+              <dt>Churn risk</dt>
+              <dd class="stat__value"><span class="churn__dot" aria-hidden="true"></span>${CHURN_BANDS[profile.churn.band]} · ${new Intl.NumberFormat(locale, { style: 'percent' }).format(profile.churn.risk)}</dd>
+            </div>`
+          : nothing}
       </dl>
 
       ${profile.identities.length
@@ -368,6 +378,8 @@ function advice(error: TesseraError): string {
 }
 
 /** Readable names of identity kinds and sources; anything else is humanised. */
+const CHURN_BANDS = { low: 'Low', medium: 'Medium', high: 'High' } as const;
+
 const LABELS: Record<string, string> = {
   shopify: 'Shopify',
   shopify_customer: 'Shopify customer',

@@ -11,6 +11,9 @@ const dark = css`
   --_warning-surface: #3a2e12;
   --_danger: #fda29b;
   --_live: #4ade80;
+  --_churn-low: var(--tessera-churn-low, #4ade80);
+  --_churn-medium: var(--tessera-churn-medium, #fbbf24);
+  --_churn-high: var(--tessera-churn-high, #f87171);
   color-scheme: dark;
 `;
 
@@ -31,6 +34,9 @@ export const styles = css`
     --_warning-surface: #fef3c7;
     --_danger: #b42318;
     --_live: #1a7f4b;
+    --_churn-low: var(--tessera-churn-low, #1a7f4b);
+    --_churn-medium: var(--tessera-churn-medium, #b45309);
+    --_churn-high: var(--tessera-churn-high, #b42318);
 
     display: block;
     container-type: inline-size;
@@ -194,6 +200,33 @@ export const styles = css`
   .stat__value--none {
     font-weight: 400;
     color: var(--_muted);
+  }
+
+  .stat--wide {
+    grid-column: 1 / -1;
+  }
+
+  .churn__dot {
+    display: inline-block;
+    width: 8px;
+    height: 8px;
+    margin-inline-end: 6px;
+    border-radius: 50%;
+    vertical-align: 1px;
+    background: var(--_churn);
+  }
+
+  .churn[data-band='low'] {
+    --_churn: var(--_churn-low);
+  }
+  .churn[data-band='medium'] {
+    --_churn: var(--_churn-medium);
+  }
+  .churn[data-band='high'] {
+    --_churn: var(--_churn-high);
+  }
+  .churn .stat__value {
+    color: var(--_churn);
   }
 
   .stat__detail {

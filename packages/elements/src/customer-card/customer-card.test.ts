@@ -380,6 +380,33 @@ describe('<customer-card>', () => {
     );
   });
 
+  it('shows the churn risk once the person is scored, and follows a new score live', async () => {
+    const card = mount({ 'profile-id': ANA_ID });
+    await rendered(card);
+    // Not scored yet: no churn figure at all, rather than an empty one.
+    expect(stat(card, 'Churn risk')).to.equal(undefined);
+    await until(() => realtime.isJoined(`realtime:profile:${ANA_ID}`), 'the realtime join');
+
+    worker.use(getProfile(() => HttpResponse.json(ana({ churn: { risk: 0.82, band: 'high' } }))));
+    const scored = once(card, 'tessera-profile-change');
+    realtime.profileChanged(ANA_ID);
+    await scored;
+    await card.updateComplete;
+    const churn = stat(card, 'Churn risk')!;
+    expect(churn.dataset.band).to.equal('high');
+    expect(text(churn.querySelector('dd'))).to.equal(`High · ${new Intl.NumberFormat('en-US', { style: 'percent' }).format(0.82)}`);
+    const high = getComputedStyle(churn.querySelector('dd')!).color;
+
+    // A new order re-scores the person: the card says so without a reload, in the low band's colour.
+    worker.use(getProfile(() => HttpResponse.json(ana({ churn: { risk: 0.12, band: 'low' } }))));
+    const rescored = once(card, 'tessera-profile-change');
+    realtime.profileChanged(ANA_ID);
+    await rescored;
+    await card.updateComplete;
+    expect(text(stat(card, 'Churn risk')!.querySelector('dd'))).to.equal('Low · 12%');
+    expect(getComputedStyle(stat(card, 'Churn risk')!.querySelector('dd')!).color).not.to.equal(high);
+  });
+
   it('keeps showing the customer when live updates cannot connect', async () => {
     worker.use(realtimeDown);
     const card = mount({ 'profile-id': ANA_ID });
