@@ -42,14 +42,17 @@ const logit = (p: number) => {
   return Math.log(q / (1 - q));
 };
 
-/** Each feature: how it is read from the activity (counts on a log scale: the fifth order matters less than the second). */
+/**
+ * Each feature: how it is read from the activity (counts on a log scale: the
+ * fifth order matters less than the second). Recency, frequency and age enter
+ * only through BG/NBD's risk, which already models them: given raw, they are
+ * so collinear with it that their weights flip sign and a customer who
+ * bought today would read as likelier to leave.
+ */
 const FEATURES: { name: string; read: (a: CustomerActivity) => number }[] = [
   { name: 'bgnbd_risk', read: (a) => logit(a.bgnbd_risk) },
-  { name: 'days_since_last_purchase', read: (a) => Math.log1p(a.days_since_last_purchase) },
-  { name: 'purchase_days', read: (a) => Math.log1p(a.purchase_days) },
   { name: 'purchase_trend', read: (a) => Math.log1p(a.purchase_days_90) - Math.log1p(a.purchase_days_prev_90) },
   { name: 'revenue', read: (a) => Math.log1p(a.revenue) },
-  { name: 'tenure_days', read: (a) => Math.log1p(a.tenure_days) },
   { name: 'days_since_last_activity', read: (a) => Math.log1p(a.days_since_last_activity) },
   { name: 'social_90', read: (a) => Math.log1p(a.social_90) },
   { name: 'social_trend', read: (a) => Math.log1p(a.social_90) - Math.log1p(a.social_prev_90) },
@@ -83,18 +86,19 @@ export function engagementRisk(model: LogisticModel, activity: CustomerActivity)
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** What each feature says, in words, when it pushes a person's risk up. */
+/**
+ * What each feature says, in words, when it pushes a person's risk up; null
+ * when the words would not be true of this person (a weight can push up from
+ * the "good" side of a feature, and then there is nothing to say about it).
+ */
 const RISK_WORDS: Record<string, (a: CustomerActivity) => string | null> = {
-  bgnbd_risk: (a) => `From their purchase rhythm alone, a ${Math.round(a.bgnbd_risk * 100)}% chance of no order in the coming months.`,
-  days_since_last_purchase: (a) => `No purchase in ${plural(Math.round(a.days_since_last_purchase), 'day')}.`,
-  purchase_days: (a) => (a.purchase_days <= 1 ? 'Has bought only once.' : `Has bought on only ${plural(a.purchase_days, 'day')} so far.`),
-  purchase_trend: (a) => `Bought on ${plural(a.purchase_days_90, 'day')} in the last 90 days, ${a.purchase_days_prev_90 > a.purchase_days_90 ? `down from ${a.purchase_days_prev_90}` : 'no more than'} in the 90 before.`,
-  revenue: () => 'Has spent little so far.',
-  tenure_days: (a) => `A customer for ${plural(Math.round(a.tenure_days), 'day')}.`,
-  days_since_last_activity: (a) => `No activity anywhere in ${plural(Math.round(a.days_since_last_activity), 'day')}.`,
-  social_90: (a) => (a.social_90 === 0 ? 'No social interactions in the last 90 days.' : `Only ${plural(a.social_90, 'social interaction')} in the last 90 days.`),
-  social_trend: (a) => `Social interactions down from ${a.social_prev_90} to ${a.social_90} in the last 90 days.`,
-  learning_90: () => 'No course activity in the last 90 days.',
+  bgnbd_risk: (a) => (a.bgnbd_risk >= 0.5 ? `Their buying rhythm alone gives a ${Math.round(a.bgnbd_risk * 100)}% chance of no order in the coming months.` : null),
+  purchase_trend: (a) => (a.purchase_days_90 < a.purchase_days_prev_90 ? `Bought on ${plural(a.purchase_days_90, 'day')} in the last 90 days, down from ${a.purchase_days_prev_90} in the 90 before.` : null),
+  revenue: (a) => (a.revenue < 100 ? 'Has spent little so far.' : null),
+  days_since_last_activity: (a) => (a.days_since_last_activity >= 30 ? `No activity besides orders in ${plural(Math.round(a.days_since_last_activity), 'day')}.` : null),
+  social_90: (a) => (a.social_90 === 0 ? 'No social interactions in the last 90 days.' : null),
+  social_trend: (a) => (a.social_90 < a.social_prev_90 ? `Social interactions down from ${a.social_prev_90} to ${a.social_90} in the last 90 days.` : null),
+  learning_90: (a) => (a.learning_90 === 0 ? 'No course activity in the last 90 days.' : null),
   refunds: (a) => (a.refunds > 0 ? `Asked for ${plural(a.refunds, 'refund')}.` : null),
   sources: (a) => (a.sources <= 1 ? 'Known from one channel only.' : null),
   subscribed: (a) => (a.subscribed ? null : 'No active subscription.'),

@@ -51,7 +51,7 @@ export async function refitWorkspace(db: Queryable, workspaceId: string, options
   const report: RefitReport = { workspaceId, asOf: asOf.toISOString(), horizonDays, fitted: [], scored: {}, skipped: [] };
 
   // Purchases: BG/NBD for who will buy again, Gamma-Gamma for what they will spend.
-  let bgnbdRisks: Map<string, number> | undefined;
+  let bgnbdScores: Map<string, ScoreRow> | undefined;
   const histories = await purchaseHistories(db, workspaceId, asOf);
   const repeaters = histories.filter((h) => h.frequency > 0).length;
   if (histories.length < MIN_CUSTOMERS || repeaters === 0) {
@@ -73,7 +73,7 @@ export async function refitWorkspace(db: Queryable, workspaceId: string, options
     const scores = histories.map((h) => bgnbdScore({ bgnbd, gammagamma }, h, horizonDays));
     await storeScores(db, workspaceId, scores);
     report.scored.bgnbd = scores.length;
-    bgnbdRisks = new Map(scores.map((s) => [s.profile_id, s.risk]));
+    bgnbdScores = new Map(scores.map((s) => [s.profile_id, s]));
   }
 
   // Subscriptions: the sBG from each member's paid periods.
@@ -90,11 +90,11 @@ export async function refitWorkspace(db: Queryable, workspaceId: string, options
   }
 
   // Engagement: only when it beats BG/NBD on this workspace's own recent past.
-  if (bgnbdRisks) await refitEngagement(db, workspaceId, asOf, horizonDays, bgnbdRisks, report);
+  if (bgnbdScores) await refitEngagement(db, workspaceId, asOf, horizonDays, bgnbdScores, report);
   return report;
 }
 
-async function refitEngagement(db: Queryable, workspaceId: string, asOf: Date, horizonDays: number, bgnbdRisks: Map<string, number>, report: RefitReport): Promise<void> {
+async function refitEngagement(db: Queryable, workspaceId: string, asOf: Date, horizonDays: number, bgnbdScores: Map<string, ScoreRow>, report: RefitReport): Promise<void> {
   const dropEngagement = async (reason: string) => {
     report.skipped.push({ model: 'engagement', reason });
     // Stale engagement scores would keep the headline: drop them, and store the
@@ -128,8 +128,9 @@ async function refitEngagement(db: Queryable, workspaceId: string, asOf: Date, h
   const { model, customers } = trained;
   const version = await storeModel(db, workspaceId, 'engagement', { params: { ...model, validation: report.validation }, logLikelihood: model.logLikelihood, n: customers }, horizonDays);
   report.fitted.push({ model: 'engagement', version, n: customers, logLikelihood: model.logLikelihood, converged: model.converged });
-  const activity = withBgNbdRisk(await customerActivity(db, workspaceId, asOf, 0), bgnbdRisks);
-  const scores = activity.map((a) => engagementScore({ version, params: model }, a, horizonDays));
+  const risks = new Map([...bgnbdScores].map(([id, score]) => [id, score.risk]));
+  const activity = withBgNbdRisk(await customerActivity(db, workspaceId, asOf, 0), risks);
+  const scores = activity.map((a) => engagementScore({ version, params: model }, a, horizonDays, bgnbdScores.get(a.profile_id)?.factors));
   await storeScores(db, workspaceId, scores);
   report.scored.engagement = scores.length;
 }

@@ -73,10 +73,10 @@ export function createChurnRescorer(db: Queryable, options: { cacheMs?: number; 
       const [member] = await subscriptionHistories(db, workspaceId, asOf, profileId);
       if (member) scores.push(sbgScore(models.sbg, member, asOf));
     }
-    const bgnbdRisk = scores.find((s) => s.model === 'bgnbd')?.risk;
-    if (models.engagement && bgnbdRisk !== undefined) {
+    const bgnbd = scores.find((s) => s.model === 'bgnbd');
+    if (models.engagement && bgnbd) {
       const [activity] = await customerActivity(db, workspaceId, asOf, 0, profileId);
-      if (activity) scores.push(engagementScore(models.engagement, { ...activity, bgnbd_risk: bgnbdRisk }, models.engagement.horizonDays));
+      if (activity) scores.push(engagementScore(models.engagement, { ...activity, bgnbd_risk: bgnbd.risk }, models.engagement.horizonDays, bgnbd.factors));
     }
     if (scores.length) await storeScores(db, workspaceId, scores);
     return scores;

@@ -101,8 +101,14 @@ export function sbgScore(model: { version: number; params: SbgParams }, member: 
   };
 }
 
-export function engagementScore(model: { version: number; params: LogisticModel }, activity: CustomerActivity, horizonDays: number): ScoreRow {
+/**
+ * The engagement model's score. Its reasons are what the other sources add
+ * (refunds, fading social activity, …) followed by BG/NBD's own reasons about
+ * the buying rhythm, which say the rest in plainer words than a coefficient.
+ */
+export function engagementScore(model: { version: number; params: LogisticModel }, activity: CustomerActivity, horizonDays: number, rhythm: ChurnReason[] = []): ScoreRow {
   const risk = engagementRisk(model.params, activity);
+  const own = explainEngagement(model.params, activity).filter((r) => !(rhythm.length && r.code === 'engagement_bgnbd_risk'));
   return {
     profile_id: activity.profile_id,
     model: 'engagement',
@@ -113,6 +119,6 @@ export function engagementScore(model: { version: number; params: LogisticModel 
     palive: null,
     expected_purchases: null,
     clv: null,
-    factors: explainEngagement(model.params, activity),
+    factors: [...own, ...rhythm.filter((r) => r.code !== 'expected_purchases')].slice(0, 4),
   };
 }

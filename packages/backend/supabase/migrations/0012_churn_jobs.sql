@@ -104,14 +104,14 @@ language sql stable set search_path = '' as $$
          extract(epoch from p_as_of - last_purchase) / 86400,
          purchase_days::integer, purchase_days_90::integer, purchase_days_prev_90::integer, revenue::double precision,
          extract(epoch from p_as_of - least(first_seen, first_purchase)) / 86400,
-         extract(epoch from p_as_of - coalesce(greatest(last_activity, last_purchase), last_purchase)) / 86400,
+         extract(epoch from p_as_of - coalesce(last_activity, first_seen)) / 86400,
          social_90::integer, social_prev_90::integer, learning_90::integer, refunds::integer, sources::integer,
          coalesce(subscribed, false), purchase_days_after::integer
     from per_person
    where last_purchase is not null
 $$;
 comment on function tessera.churn_features(uuid, timestamptz, integer, uuid) is
-  'Per customer, what the engagement model reads at a cutoff (recency, frequency and its trend, revenue, tenure, social and learning activity and their trend, refunds, sources, subscription), and the purchase days in the horizon after it (its label).';
+  'Per customer, what the engagement model reads at a cutoff (recency, frequency and its trend, revenue, tenure, days since anything other than an order, social and learning activity and their trend, refunds, sources, subscription), and the purchase days in the horizon after it (its label).';
 
 create function tessera.churn_model_rank(p_model text) returns integer
 language sql immutable parallel safe set search_path = '' as $$

@@ -308,7 +308,7 @@ export class TesseraCustomerCard extends LitElement {
         ${profile.churn
           ? html`<div part="stat churn" class="stat stat--wide churn" data-band=${profile.churn.band}>
               <dt>Churn risk</dt>
-              <dd class="stat__value"><span class="churn__dot" aria-hidden="true"></span>${CHURN_BANDS[profile.churn.band]} · ${new Intl.NumberFormat(locale, { style: 'percent' }).format(profile.churn.risk)}</dd>
+              <dd class="stat__value"><span class="churn__dot" aria-hidden="true"></span>${CHURN_BANDS[profile.churn.band]} · ${formatRisk(profile.churn.risk, locale)}</dd>
             </div>`
           : nothing}
       </dl>
@@ -379,6 +379,14 @@ function advice(error: TesseraError): string {
 
 /** Readable names of identity kinds and sources; anything else is humanised. */
 const CHURN_BANDS = { low: 'Low', medium: 'Medium', high: 'High' } as const;
+
+/** A probability as a whole percent; never "100%" or "0%", which a model cannot honestly claim. */
+function formatRisk(risk: number, locale: string | undefined): string {
+  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+  if (risk > 0.99) return `> ${percent.format(0.99)}`;
+  if (risk < 0.01) return `< ${percent.format(0.01)}`;
+  return percent.format(risk);
+}
 
 const LABELS: Record<string, string> = {
   shopify: 'Shopify',

@@ -405,6 +405,14 @@ describe('<customer-card>', () => {
     await card.updateComplete;
     expect(text(stat(card, 'Churn risk')!.querySelector('dd'))).to.equal('Low · 12%');
     expect(getComputedStyle(stat(card, 'Churn risk')!.querySelector('dd')!).color).not.to.equal(high);
+
+    // A model's 0.998 is not a certainty, and the card does not round it into one.
+    worker.use(getProfile(() => HttpResponse.json(ana({ churn: { risk: 0.998, band: 'high' } }))));
+    const certain = once(card, 'tessera-profile-change');
+    realtime.profileChanged(ANA_ID);
+    await certain;
+    await card.updateComplete;
+    expect(text(stat(card, 'Churn risk')!.querySelector('dd'))).to.equal('High · > 99%');
   });
 
   it('keeps showing the customer when live updates cannot connect', async () => {
