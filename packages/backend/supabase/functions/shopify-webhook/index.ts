@@ -1,9 +1,13 @@
 // Supabase Edge Function: POST /functions/v1/shopify-webhook
 // The same handler `tessera serve` runs, over the project's API with the
 // service key: deliveries are stored raw first (record_raw_event), answered,
-// then normalised and ingested in the background (ingest_raw_event).
+// then normalised and ingested in the background (ingest_raw_event), and the
+// person's churn scores are recomputed with the workspace's latest fits over a
+// direct connection (SUPABASE_DB_URL), as the local processor does.
 // Deploy: see docs/deploying-to-supabase.md.
 import { createClient } from '@supabase/supabase-js';
+import { createChurnRescorer, type ChurnRescorer } from '../../../src/churn/rescore.ts';
+import { openPostgres } from '../../../src/db/postgres.ts';
 import { prepareIngest } from '../../../src/ingest/processor.ts';
 import { encodeBase64 } from '../../../src/webhooks/hmac.ts';
 import type { RawEventLog, RecordedRawEvent } from '../../../src/webhooks/delivery.ts';
@@ -40,6 +44,10 @@ const log: RawEventLog = {
   recordUnrouted: async (entry) => console.warn(`unrouted ${entry.source} delivery: ${entry.reason}`),
 };
 
+// One small pool per function instance, opened on first use; the rescorer caches each workspace's fits for a minute.
+let rescorer: Promise<ChurnRescorer> | undefined;
+const churn = () => (rescorer ??= openPostgres(Deno.env.get('SUPABASE_DB_URL')!, { max: 1 }).then(createChurnRescorer));
+
 async function ingest(workspaceId: string, rawEventId: number) {
   const { data: raw, error } = await supabase
     .from('raw_events')
@@ -56,7 +64,9 @@ async function ingest(workspaceId: string, rawEventId: number) {
     if (next.kind === 'ignored') {
       await call('settle_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, status: 'ignored', error: next.reason });
     } else {
-      await call('ingest_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, normalised: next });
+      const profileId = await call<string | null>('ingest_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, normalised: next });
+      // The event is applied whatever happens here; a failed re-score waits for the nightly refit.
+      if (profileId) await (await churn()).rescore(workspaceId, profileId).catch((error: Error) => console.error(`re-scoring ${profileId}: ${error.message}`));
     }
   } catch (failure) {
     await call('settle_raw_event', { workspace_id: workspaceId, raw_event_id: rawEventId, status: 'failed', error: String((failure as Error).message ?? failure) });
