@@ -1,2 +1,3 @@
 export * from './profile.ts';
 export * from './churn.ts';
+export * from './segment.ts';
