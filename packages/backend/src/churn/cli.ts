@@ -14,7 +14,8 @@ import { migrate } from '../db/migrate.ts';
 import { loadConfig, openConfiguredDatabase } from '../local/config.ts';
 import { findWorkspace, type Workspace } from '../local/workspace.ts';
 import { backtestWorkspace } from './backtest.ts';
-import { DEFAULT_HORIZON_DAYS, refitWorkspace } from './refit.ts';
+import { DEFAULT_HORIZON_DAYS } from './refit.ts';
+import { runNightly } from '../jobs/nightly.ts';
 import { describeBacktest } from './refit-report.ts';
 
 export const CHURN_USAGE = `tessera churn fit bgnbd --summary FILE.csv [--horizon T]
@@ -27,7 +28,8 @@ export const CHURN_USAGE = `tessera churn fit bgnbd --summary FILE.csv [--horizo
       Fit BG/NBD on the transactions (customer_id, date, amount) up to --as-of and print, per customer, one JSON line:
       risk (probability of no purchase in the next DAYS days), palive, expected purchases.
   tessera churn refit [--workspace slug|id] [--data-dir .tessera] [--horizon 90]
-      Refit every model of each workspace (or the one named) and re-score its people; one JSON report per workspace. Run it nightly.
+      Refit every model of each workspace (or the one named), re-score its people, and bring segment facts and
+      memberships up to date; one JSON report per workspace. Run it nightly.
   tessera churn backtest [--cutoff YYYY-MM-DD] [--workspace slug|id] [--data-dir .tessera] [--horizon 90] [--table]
       Fit on what was known at the cutoff (default: one horizon ago) and grade each model on what happened next:
       ROC-AUC, Brier, log loss, lift in the top 10%, calibration in 10 bins. JSON, or a table with --table.
@@ -115,7 +117,7 @@ export async function churnCommand(args: string[], print: Print = (line) => proc
       const workspaces = await chooseWorkspaces(db, values.workspace, command === 'refit');
       for (const workspace of workspaces) {
         if (command === 'refit') {
-          print(JSON.stringify({ workspace: workspace.slug, ...(await refitWorkspace(db, workspace.id, { horizonDays })) }));
+          print(JSON.stringify({ workspace: workspace.slug, ...(await runNightly(db, workspace.id, { horizonDays })) }));
           continue;
         }
         const report = await backtestWorkspace(db, workspace.id, { cutoff: cutoff ?? new Date(Date.now() - horizonDays * 86_400_000), horizonDays });

@@ -7,7 +7,7 @@ import { ensureWorkspace } from '../local/workspace.ts';
 import { DEMO_SHOP } from '../seed/shopify-store.ts';
 import { startServer } from '../server/start.ts';
 import { describeRefit } from '../churn/refit-report.ts';
-import { refitStaleWorkspaces } from '../churn/schedule.ts';
+import { runStaleNightlies } from '../jobs/nightly.ts';
 import { createKajabiApi } from '../webhooks/kajabi-api.ts';
 
 export interface ServeOptions {
@@ -30,8 +30,8 @@ export async function serve(options: ServeOptions) {
   const demo = options.demo ? await prepareDemo(db, { jwtSecret: config.jwtSecret, ...(options.customers ? { customers: options.customers } : {}) }) : undefined;
   if (demo?.seeded) console.log(`Seeded the demo with ${demo.seeded} deliveries (a Shopify store, Kajabi course payments, Instagram and TikTok followers).`);
   const workspaceId = demo?.workspaceId ?? (await ensureWorkspace(db, { slug: 'default', name: 'Default workspace' }));
-  // Churn scores a day old or missing are refitted before the first request, then hourly checks keep them current.
-  await refitStaleWorkspaces(db, { onRefit: (report) => console.log(describeRefit(report)) });
+  // Churn scores (and the segment facts that carry them) a day old or missing are rebuilt before the first request; hourly checks keep them current.
+  await runStaleNightlies(db, { onRefit: (report) => console.log(describeRefit(report)) });
 
   let url = '';
   const server = await startServer({
@@ -44,7 +44,7 @@ export async function serve(options: ServeOptions) {
     apps: config.apps,
     ...(config.kajabiApi ? { kajabiApi: createKajabiApi(config.kajabiApi) } : {}),
     ...(demo ? { demoSession: () => demo.session(url) } : {}),
-    churnRefits: true,
+    nightlyJobs: true,
   });
   url = server.url;
 

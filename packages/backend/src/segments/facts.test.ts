@@ -60,10 +60,11 @@ for (const target of testDatabases()) {
       assert.equal(new Date(a!.first_order_at).toISOString(), '2025-03-02T10:00:00.000Z');
       assert.equal(new Date(a!.last_order_at).toISOString(), '2026-10-20T23:30:00.000Z');
       assert.equal(a!.first_seen_source, 'social', 'the Instagram follow came first');
+      assert.equal(a!.identity_bits, 1 | 4 | 16, 'email, shopify_customer, instagram');
       assert.equal(a!.sources, 2);
       assert.equal(a!.social_interactions, 2);
       assert.equal(a!.email_subscribed, true);
-      assert.equal(a!.country, 'CA');
+      assert.equal(a!.country, 'ca', 'text facts are kept lower-cased');
       assert.deepEqual([...a!.identity_kinds].sort(), ['email', 'instagram', 'shopify_customer']);
       const b = await facts(bo);
       // A subscription renewal is money in but not an order.

@@ -12,7 +12,8 @@ import type { PlatformApps } from '../webhooks/platform-apps.ts';
 import { createApp } from './app.ts';
 import { describeRefit } from '../churn/refit-report.ts';
 import { createChurnRescorer } from '../churn/rescore.ts';
-import { scheduleChurnRefits } from '../churn/schedule.ts';
+import { scheduleNightlies } from '../jobs/nightly.ts';
+import { refreshPersonSegments } from '../segments/membership.ts';
 
 export interface ServerOptions {
   db: Database;
@@ -29,8 +30,8 @@ export interface ServerOptions {
   kajabiApi?: KajabiApi;
   /** Meta and X app secrets (META_APP_SECRET, META_VERIFY_TOKEN, X_CONSUMER_SECRET): they sign for every account the app serves. */
   apps?: PlatformApps;
-  /** Refit churn models hourly when a workspace's are a day old (`tessera serve`; tests leave it off). */
-  churnRefits?: boolean;
+  /** Run the nightly jobs (churn refit, segment facts and memberships) when a workspace's are a day old (`tessera serve`; tests leave it off). */
+  nightlyJobs?: boolean;
 }
 
 export interface RunningServer {
@@ -45,10 +46,15 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { db } = options;
   const verifyToken = createTokenVerifier(options.jwtSecret);
-  // Each applied event re-scores its person with the workspace's current churn fits.
+  // Each applied event re-scores its person with the workspace's current churn fits, then
+  // recomputes the facts segments read (scores included) and their segment memberships.
   const rescorer = createChurnRescorer(db);
-  const processor = createProcessor(db, options.processorEvents, { afterApply: rescorer.rescore });
-  const stopRefits = options.churnRefits ? scheduleChurnRefits(db, rescorer, (report) => console.log(describeRefit(report))) : () => {};
+  const afterApply = async (workspaceId: string, profileId: string) => {
+    await rescorer.rescore(workspaceId, profileId);
+    await refreshPersonSegments(db, workspaceId, profileId);
+  };
+  const processor = createProcessor(db, options.processorEvents, { afterApply });
+  const stopRefits = options.nightlyJobs ? scheduleNightlies(db, rescorer, (report) => console.log(describeRefit(report))) : () => {};
   const app = createApp({
     db,
     verifyToken,

@@ -31,12 +31,26 @@ create table public.profile_facts (
   email_subscribed boolean,
   country text,
   identity_kinds text[] not null default '{}',
+  -- One bit per identity `has …` tests (tessera.segment_identity_bit): a bitwise and per person instead of an array overlap.
+  identity_bits integer not null default 0,
   refreshed_at timestamptz not null default now(),
   primary key (workspace_id, profile_id),
   foreign key (workspace_id, profile_id) references public.profiles (workspace_id, id) on delete cascade
 );
 comment on table public.profile_facts is
-  'Per person, the attributes the segment language compares (amount spent, orders, dates, first-touch source, churn, stage, social activity, identities), kept current as events arrive.';
+  'Per person, the attributes the segment language compares (amount spent, orders, dates, first-touch source, churn, stage, social activity, identities), kept current as events arrive. Text facts are stored lower-cased: the language compares text case-insensitively.';
+
+create function tessera.segment_identity_bit(p_kind text) returns integer
+language sql immutable parallel safe set search_path = '' as $$
+  -- Identity kinds as `has` names them: a platform's handle and its numeric id are the same presence.
+  select case p_kind
+    when 'email' then 1 when 'phone' then 2 when 'shopify_customer' then 4 when 'kajabi_member' then 8
+    when 'instagram' then 16 when 'instagram_id' then 16 when 'facebook_id' then 32
+    when 'tiktok' then 64 when 'tiktok_id' then 64 when 'x' then 128 when 'x_id' then 128
+    when 'youtube_handle' then 256 when 'youtube_channel_id' then 256
+    else 0 end
+$$;
+comment on function tessera.segment_identity_bit(text) is 'The bit of profile_facts.identity_bits an identity kind sets (0 for kinds segments do not test).';
 create index profile_facts_amount_idx on public.profile_facts (workspace_id, amount_spent);
 create index profile_facts_last_order_idx on public.profile_facts (workspace_id, last_order_at);
 create index profile_facts_churn_idx on public.profile_facts (workspace_id, churn_risk);
@@ -62,10 +76,10 @@ language sql stable set search_path = '' as $$
          people.lifetime_revenue, people.orders_count,
          case when people.orders_count > 0 then round(people.lifetime_revenue / people.orders_count, 2) end,
          ev.first_order_at, ev.last_order_at, people.first_seen_at, people.last_activity_at,
-         ev.first_source, coalesce(ev.sources, 0), coalesce(ev.courses_completed, 0),
-         people.churn_risk, people.churn_band, people.stage,
-         tr.followers, coalesce(ev.social, 0), tr.email_subscribed, tr.country,
-         coalesce(ids.kinds, '{}'), now()
+         lower(ev.first_source), coalesce(ev.sources, 0), coalesce(ev.courses_completed, 0),
+         people.churn_risk, lower(people.churn_band), lower(people.stage),
+         tr.followers, coalesce(ev.social, 0), tr.email_subscribed, lower(tr.country),
+         coalesce(ids.kinds, '{}'), coalesce(ids.bits, 0), now()
     from people
     left join lateral (
       select min(e.occurred_at) filter (where tessera.counts_as_purchase(e.revenue, e.properties)) as first_order_at,
@@ -78,7 +92,7 @@ language sql stable set search_path = '' as $$
        where e.workspace_id = people.workspace_id and e.profile_id = any (people.member_ids)
     ) ev on true
     left join lateral (
-      select array_agg(distinct i.kind) as kinds
+      select array_agg(distinct i.kind) as kinds, bit_or(tessera.segment_identity_bit(i.kind)) as bits
         from public.identities i
        where i.workspace_id = people.workspace_id and i.profile_id = any (people.member_ids)
     ) ids on true
@@ -87,7 +101,7 @@ language sql stable set search_path = '' as $$
                where t.workspace_id = people.workspace_id and t.profile_id = any (people.member_ids)
                  and t.name = 'accepts_email_marketing' and jsonb_typeof(t.value) = 'boolean'
                order by t.observed_at desc limit 1) as email_subscribed,
-             (select upper(t.value #>> '{}') from public.traits t
+             (select t.value #>> '{}' from public.traits t
                where t.workspace_id = people.workspace_id and t.profile_id = any (people.member_ids)
                  and t.name = 'country_code' and jsonb_typeof(t.value) = 'string'
                order by t.observed_at desc limit 1) as country,
@@ -114,7 +128,7 @@ begin
          churn_risk = excluded.churn_risk, churn_band = excluded.churn_band, stage = excluded.stage,
          social_followers = excluded.social_followers, social_interactions = excluded.social_interactions,
          email_subscribed = excluded.email_subscribed, country = excluded.country, identity_kinds = excluded.identity_kinds,
-         refreshed_at = excluded.refreshed_at;
+         identity_bits = excluded.identity_bits, refreshed_at = excluded.refreshed_at;
   get diagnostics written = row_count;
   -- People merged away since the last refresh are no longer people of their own.
   delete from public.profile_facts f
@@ -141,16 +155,16 @@ language sql immutable parallel safe set search_path = '' as $$
     when 'last_order_date' then '(f.last_order_at at time zone ''utc'')::date'
     when 'first_seen_date' then '(f.first_seen_at at time zone ''utc'')::date'
     when 'last_seen_date' then '(f.last_seen_at at time zone ''utc'')::date'
-    when 'first_seen_source' then 'lower(f.first_seen_source)'
+    when 'first_seen_source' then 'f.first_seen_source'
     when 'sources' then 'f.sources'
     when 'courses_completed' then 'f.courses_completed'
     when 'churn_risk' then 'f.churn_risk'
-    when 'churn_band' then 'lower(f.churn_band)'
-    when 'stage' then 'lower(f.stage)'
+    when 'churn_band' then 'f.churn_band'
+    when 'stage' then 'f.stage'
     when 'social_followers' then 'f.social_followers'
     when 'social_interactions' then 'f.social_interactions'
     when 'email_subscribed' then 'f.email_subscribed'
-    when 'country' then 'lower(f.country)'
+    when 'country' then 'f.country'
   end
 $$;
 comment on function tessera.segment_attribute_sql(text) is 'The SQL expression over profile_facts f of each segment attribute; null for a name that is not one.';
@@ -177,7 +191,7 @@ begin
     if p_attribute_type <> 'date' then raise exception 'segment: a relative date only compares with a date attribute' using errcode = '22023'; end if;
     params := params || to_jsonb((p_value ->> 'days')::integer);
     slot := (jsonb_array_length(params) - 1)::text;
-    sql := format('((($2 at time zone ''utc'')::date) + ($1->>%s)::integer)', slot);
+    sql := format('(select (($2 at time zone ''utc'')::date) + ($1->>%s)::integer)', slot);
     return;
   end if;
   if p_value ->> 'type' not in ('number', 'text', 'date', 'boolean') then
@@ -188,11 +202,12 @@ begin
   end if;
   params := params || jsonb_build_array(p_value -> 'value');
   slot := (jsonb_array_length(params) - 1)::text;
+  -- Wrapped in a scalar subquery so Postgres reads the parameter once per query, not once per person.
   sql := case p_attribute_type
-    when 'number' then format('($1->>%s)::numeric', slot)
-    when 'date' then format('($1->>%s)::date', slot)
-    when 'boolean' then format('($1->>%s)::boolean', slot)
-    else format('lower($1->>%s)', slot)
+    when 'number' then format('(select ($1->>%s)::numeric)', slot)
+    when 'date' then format('(select ($1->>%s)::date)', slot)
+    when 'boolean' then format('(select ($1->>%s)::boolean)', slot)
+    else format('(select lower($1->>%s))', slot)
   end;
 end
 $$;
@@ -211,7 +226,6 @@ declare
   value_sql text;
   low_sql text;
   verb_types text[];
-  identity_kinds text[];
   filters text[] := '{}';
   at_least integer;
 begin
@@ -272,17 +286,12 @@ begin
     when 'is_null' then
       sql := format('(%s is %snull)', attribute_sql, case when (p_node ->> 'negated')::boolean then 'not ' else '' end);
     when 'has' then
-      identity_kinds := case p_node ->> 'identity'
-        when 'email' then array['email'] when 'phone' then array['phone']
-        when 'shopify_customer' then array['shopify_customer'] when 'kajabi_member' then array['kajabi_member']
-        when 'instagram' then array['instagram', 'instagram_id'] when 'facebook' then array['facebook_id']
-        when 'tiktok' then array['tiktok', 'tiktok_id'] when 'x' then array['x', 'x_id']
-        when 'youtube' then array['youtube_handle', 'youtube_channel_id'] end;
-      if identity_kinds is null then
+      if p_node ->> 'identity' not in ('email', 'phone', 'shopify_customer', 'kajabi_member', 'instagram', 'facebook', 'tiktok', 'x', 'youtube') then
         raise exception 'segment: unknown identity %', coalesce(p_node ->> 'identity', 'null') using errcode = '22023';
       end if;
-      params := params || jsonb_build_array(to_jsonb(identity_kinds));
-      sql := format('(f.identity_kinds && array(select jsonb_array_elements_text($1->%s)))', jsonb_array_length(params) - 1);
+      params := params || to_jsonb(tessera.segment_identity_bit(case p_node ->> 'identity'
+        when 'facebook' then 'facebook_id' when 'youtube' then 'youtube_handle' else p_node ->> 'identity' end));
+      sql := format('((f.identity_bits & (select ($1->>%s)::integer)) <> 0)', jsonb_array_length(params) - 1);
     when 'event' then
       verb_types := case p_node ->> 'verb'
         when 'ordered' then array['order_placed'] when 'paid' then array['payment_succeeded']
@@ -320,16 +329,17 @@ begin
       at_least := coalesce((p_node ->> 'atLeast')::integer, 1);
       if at_least < 1 then raise exception 'segment: at least must be 1 or more' using errcode = '22023'; end if;
       params := params || to_jsonb(at_least);
-      -- Counting stops at the threshold: "ordered at least 3 times" never counts a thousand orders.
-      sql := format('((select count(*) from (select 1 from public.events e where e.workspace_id = f.workspace_id and e.profile_id = any (f.member_ids) and %s limit ($1->>%s)::integer) hit) >= ($1->>%s)::integer)',
-                    array_to_string(filters, ' and '), jsonb_array_length(params) - 1, jsonb_array_length(params) - 1);
+      -- One pass over the workspace's matching events ($3 is the workspace), hashed, rather than a
+      -- lookup per person: the people who did it at least N times, by their root profile.
+      sql := format('(f.profile_id in (select coalesce(p.merged_into, p.id) from public.events e join public.profiles p on p.workspace_id = e.workspace_id and p.id = e.profile_id where e.workspace_id = $3 and %s group by 1 having count(*) >= ($1->>%s)::integer))',
+                    array_to_string(filters, ' and '), jsonb_array_length(params) - 1);
     else
       raise exception 'segment: unknown condition kind %', coalesce(kind, 'null') using errcode = '22023';
   end case;
 end
 $$;
 comment on function tessera.compile_segment(jsonb, jsonb, integer) is
-  'Compiles a segment syntax tree into a SQL predicate over profile_facts f: names go through whitelists, every value into the parameter array $1 ($2 is now). Raises 22023 naming what is wrong.';
+  'Compiles a segment syntax tree into a SQL predicate over profile_facts f: names go through whitelists, every value into the parameter array $1 ($2 is now, $3 the workspace). Raises 22023 naming what is wrong.';
 
 -- Saved segments and their members --------------------------------------------
 
@@ -362,6 +372,9 @@ create table public.segment_members (
   foreign key (workspace_id, profile_id) references public.profiles (workspace_id, id) on delete cascade
 );
 comment on table public.segment_members is 'Who is in each saved segment now, and since when.';
+-- Event conditions read a workspace's events by type and time ("ordered in last 30 days").
+create index events_type_time_idx on public.events (workspace_id, type, occurred_at);
+
 create index segment_members_profile_idx on public.segment_members (workspace_id, profile_id);
 
 create table public.segment_membership_changes (
