@@ -14,12 +14,13 @@ const external = (names) => (id) => names.some((name) => id === name || id.start
 const ts = (options = {}) => esbuild({ target: 'es2022', ...options });
 const resolve = (options = {}) => nodeResolve({ exportConditions: ['source'], extensions: ['.ts', '.js', '.mjs'], ...options });
 
-// In the storefront script, realtime is fetched from beside tessera.min.js on first subscribe.
+// In the storefront script, realtime and the segment language are fetched from beside tessera.min.js when first used.
 const storefrontRealtime = {
-  name: 'storefront-realtime',
+  name: 'storefront-lazy-chunks',
   resolveId(source, importer) {
-    if (source.endsWith('/realtime-loader.ts') && importer?.includes('/packages/core/src/')) {
-      return fileURLToPath(new URL('./packages/core/src/realtime-loader.storefront.ts', import.meta.url));
+    if (!importer?.includes('/packages/core/src/')) return null;
+    for (const loader of ['realtime-loader', 'segment-language-loader']) {
+      if (source.endsWith(`/${loader}.ts`)) return fileURLToPath(new URL(`./packages/core/src/${loader}.storefront.ts`, import.meta.url));
     }
     return null;
   },
@@ -53,6 +54,11 @@ export default [
   {
     input: 'packages/core/src/realtime-chunk.ts',
     output: { file: 'packages/elements/dist/tessera-realtime.js', format: 'es', sourcemap: true },
+    plugins: [resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
+  },
+  {
+    input: 'packages/core/src/segments/index.ts',
+    output: { file: 'packages/elements/dist/tessera-segments.js', format: 'es', sourcemap: true },
     plugins: [resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
   },
   {

@@ -3,6 +3,7 @@ import { createCache, type ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
 import { createChurnClient, type ChurnClient } from './churn.ts';
 import { createProfilesClient, type ProfilesClient } from './profiles.ts';
+import { createSegmentsClient, type SegmentsClient } from './segments.ts';
 
 export type TesseraOptions =
   | (BackendOptions & { supabase?: undefined; cache?: CacheSetting })
@@ -15,6 +16,7 @@ export type CacheSetting = boolean | { maxAgeMs?: number; maxEntries?: number };
 export interface Tessera {
   readonly profiles: ProfilesClient;
   readonly churn: ChurnClient;
+  readonly segments: SegmentsClient;
   /** Forget every cached response of this client (call it on sign-out). */
   clearCache(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export function createTessera(options: TesseraOptions): Tessera {
   return {
     profiles: createProfilesClient(backend, cache),
     churn: createChurnClient(backend),
+    segments: createSegmentsClient(backend),
     clearCache: () => cache.clear(),
   };
 }

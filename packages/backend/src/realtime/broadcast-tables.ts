@@ -6,7 +6,10 @@ import type { Queryable } from '../db/database.ts';
  * finds a changed row again. Only these may be subscribed to, and only these
  * names are ever written into SQL.
  */
-const BROADCAST_TABLES = [{ schema: 'public', table: 'profiles', key: ['workspace_id', 'id'] }] as const;
+const BROADCAST_TABLES = [
+  { schema: 'public', table: 'profiles', key: ['workspace_id', 'id'] },
+  { schema: 'public', table: 'segment_membership_changes', key: ['workspace_id', 'id'] },
+] as const;
 
 /** A column as realtime-js expects it in a change: `type` is the Postgres type name (`int4`, `uuid`, `_text`). */
 export interface Column {

@@ -391,6 +391,17 @@ comment on table public.segment_membership_changes is
   'Every entry into and exit from a saved segment, in order: what realtime subscribers and outbound webhooks are told.';
 create index segment_membership_changes_segment_idx on public.segment_membership_changes (workspace_id, segment_id, id);
 
+-- Entries and exits reach subscribers live: NOTIFY for `tessera serve`, the publication on Supabase.
+create trigger segment_membership_changes_announce after insert on public.segment_membership_changes
+  for each row execute function tessera.announce_change();
+do $$
+begin
+  if exists (select 1 from pg_publication where pubname = 'supabase_realtime') then
+    alter publication supabase_realtime add table public.segment_membership_changes;
+  end if;
+end
+$$;
+
 alter table public.segments enable row level security;
 alter table public.segment_members enable row level security;
 alter table public.segment_membership_changes enable row level security;
@@ -435,7 +446,7 @@ begin
   execute format('select count(*) from public.profile_facts f where f.workspace_id = $3 and %s', compiled.sql)
     into total using compiled.params, now(), ws;
   execute format(
-    'select coalesce(jsonb_agg(jsonb_build_object(''id'', p.id, ''display_name'', p.display_name, ''email'', p.email,
+    'select coalesce(jsonb_agg(jsonb_build_object(''id'', p.id, ''display_name'', p.display_name, ''email'', p.email, ''phone'', p.phone,
                                                   ''lifetime_revenue'', p.lifetime_revenue, ''currency'', p.currency,
                                                   ''last_activity_at'', p.last_activity_at) order by p.last_activity_at desc nulls last, p.id), ''[]'')
        from (select f.profile_id from public.profile_facts f where f.workspace_id = $3 and %s
