@@ -1,6 +1,8 @@
-// `npm run bench`: every benchmark, on PGlite and (with DATABASE_URL) on the PostgreSQL server.
+// `npm run bench`: every benchmark, on PGlite and (with DATABASE_URL) on the PostgreSQL server
+// (the churn fit is pure TypeScript; segment previews at 1M people run on the server only).
 import { churnFitBench } from './churn-fit.ts';
 import { identityResolutionBench } from './identity-resolution.ts';
+import { segmentPreviewBench } from './segment-preview.ts';
 import { webhookToRealtimeBench } from './webhook-to-realtime.ts';
 
 await webhookToRealtimeBench(200);
@@ -8,4 +10,6 @@ console.log();
 await identityResolutionBench(1000);
 console.log();
 await churnFitBench();
+console.log();
+await segmentPreviewBench([100_000, 1_000_000], { pgliteMax: 100_000 });
 process.exit(0);
