@@ -2,6 +2,7 @@ import { backendFromSupabase, createBackend, type Backend, type BackendOptions, 
 import { createCache, type ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
 import { createChurnClient, type ChurnClient } from './churn.ts';
+import { createJourneysClient, type JourneysClient } from './journeys.ts';
 import { createProfilesClient, type ProfilesClient } from './profiles.ts';
 import { createSegmentsClient, type SegmentsClient } from './segments.ts';
 
@@ -16,6 +17,7 @@ export type CacheSetting = boolean | { maxAgeMs?: number; maxEntries?: number };
 export interface Tessera {
   readonly profiles: ProfilesClient;
   readonly churn: ChurnClient;
+  readonly journeys: JourneysClient;
   readonly segments: SegmentsClient;
   /** Forget every cached response of this client (call it on sign-out). */
   clearCache(): Promise<void>;
@@ -57,6 +59,7 @@ export function createTessera(options: TesseraOptions): Tessera {
   return {
     profiles: createProfilesClient(backend, cache),
     churn: createChurnClient(backend),
+    journeys: createJourneysClient(backend),
     segments: createSegmentsClient(backend),
     clearCache: () => cache.clear(),
   };

@@ -45,6 +45,7 @@ export async function serve(options: ServeOptions) {
     ...(config.kajabiApi ? { kajabiApi: createKajabiApi(config.kajabiApi) } : {}),
     ...(demo ? { demoSession: () => demo.session(url) } : {}),
     nightlyJobs: true,
+    outboundWebhooks: true,
   });
   url = server.url;
 

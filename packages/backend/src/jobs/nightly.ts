@@ -1,7 +1,8 @@
 /**
  * The nightly jobs inside `tessera serve`: at start and then every hour, each
  * workspace whose churn fit is more than a day old (or missing) is refitted
- * and re-scored, its segment facts rebuilt (they carry the new scores), and
+ * and re-scored, its lifecycle stages rebuilt (at-risk reads the scores), its
+ * segment facts rebuilt (they carry scores and stages), and
  * every saved segment re-evaluated (time alone moves "last order before
  * -90d"). A local or self-hosted install stays current without a cron; on
  * Supabase the same runs as `tessera churn refit` from a scheduler.
@@ -9,6 +10,7 @@
 import type { Queryable } from '../db/database.ts';
 import { refitWorkspace, type RefitReport } from '../churn/refit.ts';
 import type { ChurnRescorer } from '../churn/rescore.ts';
+import { rebuildLifecycle } from '../journeys/lifecycle.ts';
 import { rebuildProfileFacts, recomputeSegments } from '../segments/membership.ts';
 
 const HOUR_MS = 3_600_000;
@@ -16,6 +18,8 @@ const HOUR_MS = 3_600_000;
 /** One workspace's nightly run: churn refit, then the facts and segments that read the scores. */
 export async function runNightly(db: Queryable, workspaceId: string, options: { asOf?: Date; horizonDays?: number } = {}): Promise<RefitReport> {
   const report = await refitWorkspace(db, workspaceId, options);
+  // Stages read the new churn scores; segment facts read the stages and scores.
+  await rebuildLifecycle(db, workspaceId, options.asOf ? { at: options.asOf } : {});
   await rebuildProfileFacts(db, workspaceId);
   await recomputeSegments(db, workspaceId, { onlyTimeDependent: false, ...(options.asOf ? { now: options.asOf } : {}) });
   return report;

@@ -28,16 +28,29 @@ async function ingest(db: Database, workspaceId: string, topic: string, payload:
 // Every RPC function a signed-in user can call is exercised here for
 // isolation; the catalog test below fails when a new one is added untested.
 const USER_CALLABLE = [
+  'cohort_retention',
+  'common_paths',
   'confirm_duplicate_suggestion',
+  'create_webhook_endpoint',
+  'delete_webhook_endpoint',
   'dismiss_duplicate_suggestion',
   'erase_profile',
   'export_profile',
   'get_churn',
+  'get_journey',
   'get_profile',
   'list_duplicate_suggestions',
+  'list_segments',
+  'list_webhook_deliveries',
+  'list_webhook_endpoints',
   'merge_profiles',
+  'preview_segment',
   'resolve_profile',
+  'retry_webhook_delivery',
+  'save_segment',
   'search_profiles',
+  'segment_members',
+  'stage_conversion',
   'unmerge_profile',
 ];
 
@@ -84,6 +97,8 @@ for (const target of testDatabases()) {
         workspaceA,
         JSON.stringify([{ profile_id: amara, model: 'bgnbd', version: 1, risk: 0.82, band: 'high', horizon_days: 90, palive: 0.31, expected_purchases: 0.4, clv: 120, factors: [{ code: 'overdue', text: 'No purchase in 94 days; this customer usually buys every 31.' }] }]),
       ]);
+      await db.query('select tessera.refresh_profile_facts($1)', [workspaceA]);
+      await db.query('select tessera.refresh_profile_facts($1)', [workspaceB]);
       server = await startServer({ db, jwtSecret: JWT_SECRET, port: 0, localWorkspaceId: workspaceA, secrets: {} });
       anonKey = await signToken(JWT_SECRET, { role: 'anon' });
       serviceKey = await signToken(JWT_SECRET, { role: 'service_role' });
@@ -159,6 +174,29 @@ for (const target of testDatabases()) {
         // Nor read A's churn scores.
         assert.equal((await b.rpc('get_churn', { profile_id: amara })).data, null);
         assert.equal((await client(tokenA).rpc('get_churn', { profile_id: amara })).data?.band, 'high');
+        // Nor count, list, save or page through A's segments.
+        const everyone = { kind: 'has', identity: 'email' };
+        assert.equal((await client(tokenA).rpc('preview_segment', { segment: everyone })).data?.count, 3);
+        assert.equal((await b.rpc('preview_segment', { segment: everyone, workspace_id: workspaceA })).data?.count, 0);
+        assert.equal((await b.rpc('save_segment', { name: 'theirs', query: 'has email', definition: everyone, workspace_id: workspaceA })).status, 403);
+        const saved = await client(tokenA).rpc('save_segment', { name: 'With email', query: 'has email', definition: everyone });
+        assert.equal(saved.data?.members, 3);
+        assert.deepEqual((await b.rpc('list_segments', { workspace_id: workspaceA })).data, []);
+        assert.deepEqual((await b.rpc('segment_members', { segment_id: saved.data.id, workspace_id: workspaceA })).data?.members, []);
+        assert.equal((await client(tokenA).rpc('segment_members', { segment_id: saved.data.id })).data?.members.length, 3);
+        // Nor read A's journeys or their analytics.
+        assert.equal((await b.rpc('get_journey', { profile_id: amara })).data, null);
+        assert.equal((await client(tokenA).rpc('get_journey', { profile_id: amara })).data?.events.length, 2);
+        const period = { since: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z' };
+        for (const fn of ['stage_conversion', 'cohort_retention'] as const) {
+          const theirs = await b.rpc(fn, { ...period, workspace_id: workspaceA });
+          assert.ok(theirs.status === 403 || (Array.isArray(theirs.data) && theirs.data.length === 0), `${fn} as B: ${theirs.status} ${JSON.stringify(theirs.data)}`);
+        }
+        const paths = await b.rpc('common_paths', { from_stage: 'lead', to_stage: 'loyal', ...period, workspace_id: workspaceA });
+        assert.ok(paths.status === 403 || (Array.isArray(paths.data) && paths.data.length === 0), `common_paths as B: ${paths.status}`);
+        // Nor manage A's outbound webhooks (owners and admins only; B is no member of A at all).
+        assert.equal((await b.rpc('create_webhook_endpoint', { url: 'https://b.example/hook', events: ['segment.entered'], workspace_id: workspaceA })).status, 403);
+        assert.deepEqual((await b.rpc('list_webhook_endpoints', { workspace_id: workspaceA })).data, []);
         // Nor see or decide A's possible duplicates.
         assert.deepEqual((await b.rpc('list_duplicate_suggestions', {})).data, []);
         assert.deepEqual((await b.rpc('list_duplicate_suggestions', { workspace_id: workspaceA })).data, []);

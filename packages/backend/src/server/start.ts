@@ -13,7 +13,9 @@ import { createApp } from './app.ts';
 import { describeRefit } from '../churn/refit-report.ts';
 import { createChurnRescorer } from '../churn/rescore.ts';
 import { scheduleNightlies } from '../jobs/nightly.ts';
+import { createOutboundWorker } from '../outbound/deliver.ts';
 import { refreshPersonSegments } from '../segments/membership.ts';
+import { refreshStage } from '../journeys/lifecycle.ts';
 
 export interface ServerOptions {
   db: Database;
@@ -32,6 +34,8 @@ export interface ServerOptions {
   apps?: PlatformApps;
   /** Run the nightly jobs (churn refit, segment facts and memberships) when a workspace's are a day old (`tessera serve`; tests leave it off). */
   nightlyJobs?: boolean;
+  /** Send outbound webhooks (`tessera serve`; tests run the worker themselves). */
+  outboundWebhooks?: boolean;
 }
 
 export interface RunningServer {
@@ -50,11 +54,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // recomputes the facts segments read (scores included) and their segment memberships.
   const rescorer = createChurnRescorer(db);
   const afterApply = async (workspaceId: string, profileId: string) => {
-    await rescorer.rescore(workspaceId, profileId);
-    await refreshPersonSegments(db, workspaceId, profileId);
+    // The record may have landed on a profile that a merge has folded into someone: follow it to the person.
+    const [person] = await db.query<{ id: string }>('select coalesce(merged_into, id) as id from public.profiles where workspace_id = $1 and id = $2', [workspaceId, profileId]);
+    if (!person) return;
+    await rescorer.rescore(workspaceId, person.id);
+    await refreshStage(db, workspaceId, person.id);
+    await refreshPersonSegments(db, workspaceId, person.id);
   };
   const processor = createProcessor(db, options.processorEvents, { afterApply });
   const stopRefits = options.nightlyJobs ? scheduleNightlies(db, rescorer, (report) => console.log(describeRefit(report))) : () => {};
+  // Outbound webhooks (segment entries and exits) are sent, and retried, every few seconds.
+  const outbound = options.outboundWebhooks ? createOutboundWorker(db) : null;
+  outbound?.start(5_000);
   const app = createApp({
     db,
     verifyToken,
@@ -84,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     idle: () => processor.idle(),
     async close() {
       stopRefits();
+      await outbound?.stop();
       await realtime.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

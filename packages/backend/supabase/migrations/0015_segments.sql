@@ -118,6 +118,10 @@ language plpgsql volatile set search_path = '' as $$
 declare
   written integer;
 begin
+  -- A profile merged into someone is that someone: their facts are the ones to refresh.
+  if p_profile is not null then
+    select coalesce(p.merged_into, p.id) into p_profile from public.profiles p where p.workspace_id = p_workspace_id and p.id = p_profile;
+  end if;
   insert into public.profile_facts
   select * from tessera.compute_profile_facts(p_workspace_id, p_profile)
   on conflict (workspace_id, profile_id) do update
@@ -464,16 +468,36 @@ returns table (entered integer, exited integer)
 language plpgsql volatile set search_path = '' as $$
 declare
   seg public.segments;
+  matched boolean;
+  was_member boolean;
 begin
   select * into seg from public.segments s where s.workspace_id = p_workspace_id and s.id = p_segment;
   if seg.id is null then raise exception 'segment: no segment %', p_segment using errcode = 'P0002'; end if;
+  entered := 0;
+  exited := 0;
+  if p_profile is not null then
+    -- One person (after their event): a yes/no and at most one row written.
+    matched := exists (select 1 from tessera.segment_matches(p_workspace_id, seg.compiled_sql, seg.compiled_params, p_now, p_profile));
+    was_member := exists (select 1 from public.segment_members m where m.workspace_id = p_workspace_id and m.segment_id = p_segment and m.profile_id = p_profile);
+    if matched and not was_member then
+      insert into public.segment_members (workspace_id, segment_id, profile_id, entered_at) values (p_workspace_id, p_segment, p_profile, p_now);
+      insert into public.segment_membership_changes (workspace_id, segment_id, profile_id, change, changed_at) values (p_workspace_id, p_segment, p_profile, 'entered', p_now);
+      entered := 1;
+    elsif was_member and not matched then
+      delete from public.segment_members m where m.workspace_id = p_workspace_id and m.segment_id = p_segment and m.profile_id = p_profile;
+      insert into public.segment_membership_changes (workspace_id, segment_id, profile_id, change, changed_at) values (p_workspace_id, p_segment, p_profile, 'exited', p_now);
+      exited := 1;
+    end if;
+    return next;
+    return;
+  end if;
+  -- Everyone (a new segment, the nightly run): the matches once, then set differences.
   create temporary table if not exists pg_temp.segment_now (profile_id uuid primary key) on commit drop;
   truncate pg_temp.segment_now;
-  insert into pg_temp.segment_now select * from tessera.segment_matches(p_workspace_id, seg.compiled_sql, seg.compiled_params, p_now, p_profile);
+  insert into pg_temp.segment_now select * from tessera.segment_matches(p_workspace_id, seg.compiled_sql, seg.compiled_params, p_now);
   with gone as (
     delete from public.segment_members m
      where m.workspace_id = p_workspace_id and m.segment_id = p_segment
-       and (p_profile is null or m.profile_id = p_profile)
        and not exists (select 1 from pg_temp.segment_now n where n.profile_id = m.profile_id)
     returning m.profile_id
   ), logged as (
@@ -506,6 +530,20 @@ declare
   changed integer := 0;
   result record;
 begin
+  select coalesce(p.merged_into, p.id) into p_profile from public.profiles p where p.workspace_id = p_workspace_id and p.id = p_profile;
+  if p_profile is null then return 0; end if;
+  -- Profiles merged into this person are no longer anyone's membership of their own: they leave.
+  with gone as (
+    delete from public.segment_members m
+     where m.workspace_id = p_workspace_id
+       and m.profile_id in (select c from tessera.cluster(p_workspace_id, p_profile) c where c <> p_profile)
+    returning m.segment_id, m.profile_id
+  ), logged as (
+    insert into public.segment_membership_changes (workspace_id, segment_id, profile_id, change, changed_at)
+    select p_workspace_id, g.segment_id, g.profile_id, 'exited', p_now from gone g
+    returning 1
+  )
+  select count(*)::integer into changed from logged;
   -- One person against every saved segment of the workspace: the incremental path, after each event.
   for seg in select s.id from public.segments s where s.workspace_id = p_workspace_id order by s.id loop
     select * into result from tessera.apply_segment_membership(p_workspace_id, seg.id, p_now, p_profile);
@@ -591,3 +629,12 @@ revoke all on function public.preview_segment(jsonb, integer, uuid), public.save
   public.list_segments(uuid), public.segment_members(uuid, uuid, integer, uuid) from public, anon;
 grant execute on function public.preview_segment(jsonb, integer, uuid), public.save_segment(text, text, jsonb, uuid),
   public.list_segments(uuid), public.segment_members(uuid, uuid, integer, uuid) to authenticated, service_role;
+
+-- The profile's wire shape also carries the lifecycle stage (0014), so a stage change reaches live widgets.
+create or replace function tessera.profile_json(p public.profiles) returns jsonb
+language sql stable set search_path = '' as $$
+  select tessera.profile_core_json(p)
+         || jsonb_build_object('churn', case when p.churn_risk is null then null
+                                             else jsonb_build_object('risk', p.churn_risk, 'band', p.churn_band) end,
+                               'stage', p.stage)
+$$;

@@ -67,6 +67,8 @@ export const Profile = z.object({
   last_activity: z.nullable(Activity),
   /** Null until the workspace's churn models have scored this person. */
   churn: z.optional(z.nullable(ProfileChurn)),
+  /** The person's lifecycle stage (follower, lead, first_purchase, repeat, loyal, at_risk, churned, reactivated); null until staged. */
+  stage: z.optional(z.nullable(z.string())),
   created_at: timestamp,
   updated_at: timestamp,
 });

@@ -1,0 +1,40 @@
+import * as z from 'zod/mini';
+import { Source } from './profile.ts';
+
+/**
+ * Wire format of `get_journey`: one person's timeline across every source and
+ * every profile merged into them, newest first, a page at a time.
+ */
+
+const timestamp = z.iso.datetime({ offset: true });
+
+/** One thing a person did, as a timeline shows it. */
+export const JourneyEvent = z.object({
+  /** The event's id: a Postgres bigint, so a string (JavaScript numbers lose precision past 2^53). */
+  id: z.string().check(z.regex(/^\d+$/)),
+  /** Where it happened: `shopify`, `kajabi`, `meta`, `tiktok`, `x`, `youtube`, `social_import`, … */
+  source: Source,
+  /** `order_placed`, `payment_succeeded`, `commented`, `followed`, `lesson_completed`, … */
+  type: z.string(),
+  occurred_at: timestamp,
+  /** Money it brought in, in `currency` (negative for refunds); null when it moved none. */
+  revenue: z.nullable(z.number()),
+  currency: z.nullable(z.string()),
+  /** What happened, in a sentence: "Ordered 2 items, $84.00", "Commented on your Instagram post". */
+  summary: z.string(),
+  /** What a timeline shows of the event (items, offer title, network, comment text, …); never ids or the raw payload. */
+  properties: z.record(z.string(), z.unknown()),
+});
+
+/** A page of a journey. */
+export const JourneyPage = z.object({
+  /** The person whose journey this is: the surviving profile when the id asked for was merged into another. */
+  profile_id: z.uuid(),
+  /** Newest first, by (occurred_at, id). */
+  events: z.array(JourneyEvent),
+  /** Pass it back as `cursor` for the next (older) page; null on the last page. */
+  next_cursor: z.nullable(z.string()),
+});
+
+export type JourneyEvent = z.infer<typeof JourneyEvent>;
+export type JourneyPage = z.infer<typeof JourneyPage>;
