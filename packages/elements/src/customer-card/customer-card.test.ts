@@ -281,7 +281,8 @@ describe('<customer-card>', () => {
   it('offline, shows the cached profile and when it was fetched', async () => {
     const beforeFetch = Date.now();
     const online = mount({ 'profile-id': ANA_ID });
-    await rendered(online);
+    // The fresh copy, not a cached one a previous test left behind: only it is stored with this fetch's time.
+    await loadedFromNetwork(online);
     const afterFetch = Date.now();
     online.remove();
 
