@@ -46,10 +46,15 @@ export async function subscriptionHistories(db: Queryable, workspaceId: string, 
 
 const hasBothOutcomes = (labels: (0 | 1)[]) => labels.includes(0) && labels.includes(1);
 
+/** BG/NBD fitted on purchase histories as tessera.purchase_summaries gives them (days). */
+export function fitBgNbdOnPurchases(histories: readonly PurchaseHistory[]) {
+  return fitBgNbd(toHistories(histories.map((h) => ({ frequency: h.frequency, recency: h.recency_days, T: h.age_days }))));
+}
+
 /** BG/NBD fitted on the purchase histories as of a date, with each person's risk over the horizon. */
 export async function bgnbdRisksAt(db: Queryable, workspaceId: string, asOf: Date, horizonDays: number) {
   const histories = await purchaseHistories(db, workspaceId, asOf);
-  const fit = fitBgNbd(toHistories(histories.map((h) => ({ frequency: h.frequency, recency: h.recency_days, T: h.age_days }))));
+  const fit = fitBgNbdOnPurchases(histories);
   const risks = new Map(histories.map((h) => [h.profile_id, probabilityNoPurchase(fit.params, horizonDays, h.frequency, h.recency_days, h.age_days)]));
   return { fit, histories, risks };
 }

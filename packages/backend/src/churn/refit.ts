@@ -6,11 +6,9 @@
  * better than BG/NBD on this workspace (otherwise BG/NBD stays the headline).
  */
 import type { Queryable } from '../db/database.ts';
-import { backtestWorkspace, MIN_CUSTOMERS, purchaseHistories, subscriptionHistories, trainEngagementAt, withBgNbdRisk } from './backtest.ts';
-import { fitBgNbd } from './bgnbd.ts';
+import { backtestWorkspace, fitBgNbdOnPurchases, MIN_CUSTOMERS, purchaseHistories, subscriptionHistories, trainEngagementAt, withBgNbdRisk } from './backtest.ts';
 import { customerActivity } from './engagement.ts';
 import { fitGammaGamma, repeatSpend, type GammaGammaParams } from './gamma-gamma.ts';
-import { toHistories } from './histories.ts';
 import { fitSbg, memberCohort } from './sbg.ts';
 import { bgnbdScore, engagementScore, sbgScore, type ChurnModelName, type ScoreRow } from './scores.ts';
 
@@ -57,7 +55,7 @@ export async function refitWorkspace(db: Queryable, workspaceId: string, options
   if (histories.length < MIN_CUSTOMERS || repeaters === 0) {
     report.skipped.push({ model: 'bgnbd', reason: `${histories.length} customers, ${repeaters} of whom bought again: too few to fit` });
   } else {
-    const fit = fitBgNbd(toHistories(histories.map((h) => ({ frequency: h.frequency, recency: h.recency_days, T: h.age_days }))));
+    const fit = fitBgNbdOnPurchases(histories);
     const bgnbd = { version: await storeModel(db, workspaceId, 'bgnbd', fit, horizonDays), params: fit.params };
     report.fitted.push({ model: 'bgnbd', version: bgnbd.version, n: fit.n, logLikelihood: fit.logLikelihood, converged: fit.converged });
     let gammagamma: { params: GammaGammaParams } | undefined;
