@@ -1,9 +1,9 @@
 // Builds every package: the core SDK and the elements as ESM for bundlers,
-// the storefront script (one minified IIFE a theme loads with a <script> tag)
-// with realtime split into a file beside it, and the backend CLI for Node.
+// the storefront script (a minified ES module a theme loads with one
+// <script type="module"> tag, with what it needs later in chunks beside it),
+// and the backend CLI for Node.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import esbuild from 'rollup-plugin-esbuild';
 
 const pkg = (dir) => JSON.parse(readFileSync(new URL(`./packages/${dir}/package.json`, import.meta.url), 'utf8'));
@@ -14,18 +14,6 @@ const external = (names) => (id) => names.some((name) => id === name || id.start
 const ts = (options = {}) => esbuild({ target: 'es2022', ...options });
 const resolve = (options = {}) => nodeResolve({ exportConditions: ['source'], extensions: ['.ts', '.js', '.mjs'], ...options });
 
-// In the storefront script, realtime and the segment language are fetched from beside tessera.min.js when first used.
-const storefrontRealtime = {
-  name: 'storefront-lazy-chunks',
-  resolveId(source, importer) {
-    if (!importer?.includes('/packages/core/src/')) return null;
-    for (const loader of ['realtime-loader', 'segment-language-loader']) {
-      if (source.endsWith(`/${loader}.ts`)) return fileURLToPath(new URL(`./packages/core/src/${loader}.storefront.ts`, import.meta.url));
-    }
-    return null;
-  },
-};
-
 // Third-party code's comment placement and internal cycles are not ours to fix; our own warnings still show.
 const onwarn = (warning, warn) => {
   const inDependency = [warning.id, ...(warning.ids ?? [])].some((id) => id?.includes('/node_modules/'));
@@ -35,7 +23,7 @@ const onwarn = (warning, warn) => {
 
 export default [
   {
-    input: { index: 'packages/core/src/index.ts', schemas: 'packages/core/src/schemas/index.ts' },
+    input: { index: 'packages/core/src/index.ts', schemas: 'packages/core/src/schemas/index.ts', segments: 'packages/core/src/segments/index.ts' },
     output: { dir: 'packages/core/dist', format: 'es', sourcemap: true },
     external: external(dependenciesOf('core')),
     plugins: [resolve(), ts()],
@@ -47,18 +35,18 @@ export default [
     plugins: [resolve(), ts()],
   },
   {
-    input: 'packages/elements/src/tessera.min.ts',
-    output: { file: 'packages/elements/dist/tessera.min.js', format: 'iife', name: 'Tessera', sourcemap: true },
-    plugins: [storefrontRealtime, resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
-  },
-  {
-    input: 'packages/core/src/realtime-chunk.ts',
-    output: { file: 'packages/elements/dist/tessera-realtime.js', format: 'es', sourcemap: true },
-    plugins: [resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
-  },
-  {
-    input: 'packages/core/src/segments/index.ts',
-    output: { file: 'packages/elements/dist/tessera-segments.js', format: 'es', sourcemap: true },
+    // tessera.min.js only re-exports tessera-base-*.js (see tessera.min.ts); the lazy chunks import the base too.
+    input: { 'tessera.min': 'packages/elements/src/tessera.min.ts' },
+    output: {
+      dir: 'packages/elements/dist',
+      format: 'es',
+      sourcemap: true,
+      // Flat names with a content hash: Shopify's theme assets folder has no subfolders, and a CDN may cache forever.
+      entryFileNames: '[name].js',
+      chunkFileNames: (chunk) => `tessera-${chunk.name === 'tessera.min' ? 'base' : chunk.name}-[hash].js`,
+      // Name the lazy chunks after what they hold (realtime-js' entry file is called "module").
+      manualChunks: (id) => (id.includes('/@supabase/realtime-js/') ? 'realtime' : id.includes('/node_modules/chart.js/') ? 'chart' : undefined),
+    },
     plugins: [resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
   },
   {

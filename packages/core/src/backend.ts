@@ -1,4 +1,3 @@
-import { PostgrestClient } from '@supabase/postgrest-js';
 import { loadRealtime } from './realtime-loader.ts';
 
 /** What a PostgREST-style RPC call answers; supabase-js' `rpc()` has this shape too. */
@@ -18,8 +17,10 @@ export interface ChannelLike {
 /**
  * The two things the SDK needs from a Supabase-compatible backend: RPC calls and
  * realtime channels. Either a `SupabaseClient` the app already has, or the small
- * default built from supabase-js' own building blocks (postgrest-js now,
- * realtime-js loaded the first time something subscribes).
+ * default: PostgREST's RPC contract spoken with `fetch` (the SDK calls nothing
+ * else of PostgREST, so postgrest-js' query builder would be 4 KB of a
+ * storefront's budget for nothing) and supabase-js' realtime-js, loaded the
+ * first time something subscribes.
  */
 export interface Backend {
   rpc(fn: string, args: Record<string, unknown>, signal?: AbortSignal): PromiseLike<RpcResponse>;
@@ -70,7 +71,6 @@ export function createBackend(options: BackendOptions): Backend {
     headers.set('Authorization', `Bearer ${await token()}`);
     return baseFetch(input, { ...init, headers });
   };
-  const rest = new PostgrestClient(`${base}/rest/v1`, { fetch: authorisedFetch });
 
   let realtime: Promise<{ channel(name: string): ChannelLike }> | undefined;
   const connectRealtime = () =>
@@ -86,10 +86,33 @@ export function createBackend(options: BackendOptions): Backend {
     }));
 
   return {
-    rpc: (fn, args, signal) => {
-      const call = rest.rpc(fn, args as any);
-      return (signal ? call.abortSignal(signal) : call) as PromiseLike<RpcResponse>;
+    rpc: async (fn, args, signal) => {
+      // Network failures and aborts reject here; callRpc turns them into `network` and `aborted`.
+      const response = await authorisedFetch(`${base}/rest/v1/rpc/${encodeURIComponent(fn)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(args),
+        signal,
+      });
+      const text = await response.text();
+      if (!response.ok) return { data: null, error: parseError(text, response), status: response.status };
+      try {
+        return { data: text === '' ? null : JSON.parse(text), error: null, status: response.status };
+      } catch {
+        return { data: null, error: { message: `the response to ${fn} is not JSON` }, status: 502 };
+      }
     },
     channel: async (name) => (await connectRealtime()).channel(name),
   };
+}
+
+/** PostgREST answers errors as `{ code, message, details, hint }`; proxies in between may not. */
+function parseError(text: string, response: Response): NonNullable<RpcResponse['error']> {
+  try {
+    const body = JSON.parse(text);
+    if (body && typeof body.message === 'string') return body;
+  } catch {
+    // not JSON: a proxy's or gateway's page
+  }
+  return { message: text.trim().slice(0, 200) || `${response.status} ${response.statusText}` };
 }

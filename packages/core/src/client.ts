@@ -56,10 +56,11 @@ export function createTessera(options: TesseraOptions): Tessera {
     options.cache === false
       ? noCache
       : createCache({ scope: `${options.url}|${options.key ?? ''}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
+  const profiles = createProfilesClient(backend, cache);
   return {
-    profiles: createProfilesClient(backend, cache),
-    churn: createChurnClient(backend),
-    journeys: createJourneysClient(backend),
+    profiles,
+    churn: createChurnClient(backend, cache, profiles),
+    journeys: createJourneysClient(backend, cache, profiles),
     segments: createSegmentsClient(backend),
     clearCache: () => cache.clear(),
   };

@@ -1,11 +1,14 @@
 import * as z from 'zod/mini';
 import type { Backend } from './backend.ts';
+import type { ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
-import type { RequestOptions } from './profiles.ts';
+import type { ProfilesClient, RequestOptions, Subscription } from './profiles.ts';
 import { callRpc } from './rpc.ts';
-import { JourneyPage, type JourneyEvent } from './schemas/journey.ts';
+import { JourneyPage, StageHistory, type JourneyEvent } from './schemas/journey.ts';
+import { watchRead, type Snapshot } from './snapshot.ts';
 
 const OptionalJourneyPage = z.nullable(JourneyPage);
+const OptionalStageHistory = z.nullable(StageHistory);
 
 /** Which part of a journey to read. Every filter is optional; together they narrow. */
 export interface JourneyQuery extends RequestOptions {
@@ -49,7 +52,7 @@ function journeyArgs(profileId: string, query: JourneyQuery): Record<string, unk
  * `tessera.journeys`: a person's timeline across every source (orders,
  * payments, courses, comments, follows, …) and every profile merged into them.
  */
-export function createJourneysClient(backend: Backend) {
+export function createJourneysClient(backend: Backend, cache: ResponseCache, profiles: ProfilesClient) {
   /**
    * One page of a person's journey, newest first. Resolves to `null` when there
    * is no such person or the caller may not see them. A merged-away id answers
@@ -84,7 +87,44 @@ export function createJourneysClient(backend: Backend) {
     } while (cursor);
   }
 
-  return { get, paginate };
+  /**
+   * The newest page of a person's journey as it grows: the cached page at
+   * once, then the fresh one, then a re-read each time the person's profile
+   * changes (every applied event touches it). Offline, the cached page with
+   * when it was fetched. Older pages are read with `get` and `next_cursor`.
+   *
+   * @example
+   * const sub = tessera.journeys.watch(profileId, { limit: 20 }, ({ value, offline, fetchedAt }) => render(value?.events ?? []));
+   */
+  function watch(profileId: string, query: Omit<JourneyQuery, 'cursor' | 'signal'>, listener: (snapshot: Snapshot<JourneyPage | null>) => void): Subscription {
+    const args = journeyArgs(profileId, query);
+    return watchRead(
+      {
+        cache,
+        key: `journey:${JSON.stringify(args)}`,
+        read: (signal) => get(profileId, { ...query, signal }),
+        follow: (changed) => profiles.onChanged(profileId, changed),
+      },
+      listener,
+    );
+  }
+
+  /**
+   * A person's lifecycle stage history, oldest first: each stage they were in
+   * (follower, lead, first_purchase, repeat, loyal, at_risk, churned,
+   * reactivated), when they entered and left it, and what moved them there.
+   * Resolves to `null` when there is no such person or the caller may not see
+   * them; a merged-away id answers with the survivor's history.
+   *
+   * @example
+   * const history = await tessera.journeys.stages(profileId);
+   * for (const spell of history?.stages ?? []) console.log(spell.label, spell.entered_at, spell.cause);
+   */
+  async function stages(profileId: string, options: RequestOptions = {}): Promise<StageHistory | null> {
+    return callRpc(backend, 'get_stages', { profile_id: profileId }, OptionalStageHistory, options.signal);
+  }
+
+  return { get, paginate, watch, stages };
 }
 
 export type JourneysClient = ReturnType<typeof createJourneysClient>;

@@ -120,12 +120,33 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
     { onLive = () => {}, onError = () => {} }: { onLive?: (stopped: TesseraError | null) => void; onError?: (error: TesseraError) => void } = {},
   ): Subscription {
     let closed = false;
-    let channel: Awaited<ReturnType<Backend['channel']>> | undefined;
     const refresh = (cause: 'change' | 'rejoin') =>
       get(id).then(
         (profile) => !closed && onChange(profile, cause),
         (error) => !closed && onError(error),
       );
+    const changes = onChanged(id, refresh, { onLive });
+    return {
+      unsubscribe() {
+        closed = true;
+        changes.unsubscribe();
+      },
+    };
+  }
+
+  /**
+   * Calls `changed` each time the person's profile row changes in the backend,
+   * and on every (re)connection (a change made while disconnected is not
+   * missed), without reading the profile itself: views of things derived from
+   * the profile (churn, journey) re-read only what they show.
+   */
+  function onChanged(
+    id: string,
+    changed: (cause: 'change' | 'rejoin') => void,
+    { onLive = () => {} }: { onLive?: (stopped: TesseraError | null) => void } = {},
+  ): Subscription {
+    let closed = false;
+    let channel: Awaited<ReturnType<Backend['channel']>> | undefined;
     backend
       .channel(`profile:${id}`)
       .then((ch) => {
@@ -134,12 +155,12 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
           // The change only says that the row moved; the profile's full shape
           // (identities, last activity) comes from get_profile, under the
           // caller's own access rules.
-          .on('postgres_changes', { event: '*', schema: 'public', table: 'profiles', filter: `id=eq.${id}` }, () => refresh('change'))
+          .on('postgres_changes', { event: '*', schema: 'public', table: 'profiles', filter: `id=eq.${id}` }, () => !closed && changed('change'))
           .subscribe((status, error) => {
             if (closed) return;
             if (status === 'SUBSCRIBED') {
               onLive(null);
-              void refresh('rejoin');
+              changed('rejoin');
             } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' || status === 'CLOSED') {
               onLive(new TesseraError('network', `Live updates for profile ${id} stopped: ${error?.message ?? status.toLowerCase()}`, { cause: error }));
             }
@@ -238,7 +259,7 @@ export function createProfilesClient(backend: Backend, cache: ResponseCache) {
     };
   }
 
-  return { get, resolve, search, subscribe, watch };
+  return { get, resolve, search, subscribe, onChanged, watch };
 }
 
 export type ProfilesClient = ReturnType<typeof createProfilesClient>;

@@ -1,7 +1,9 @@
 /**
- * The storefront script: one classic <script> a theme adds, exposing
- * `window.Tessera` (`Tessera.configure({ url, key })`, `Tessera.define(prefix)`)
- * and registering <customer-card>. The build bundles Lit and core into it and
- * leaves realtime in tessera-realtime.js beside it.
+ * `tessera.min.js`, the file a theme names in its `<script type="module">`.
+ * Everything lives in `storefront.ts`, built as `tessera-base-*.js` beside it:
+ * Shopify serves assets as `tessera.min.js?v=…`, and the lazily loaded chunks
+ * (realtime, chart.js, the other elements) must import the same copy of Lit
+ * and of the default client as this file did, which they can only do through
+ * a URL without that query.
  */
-export * from './index.ts';
+export * from './storefront.ts';

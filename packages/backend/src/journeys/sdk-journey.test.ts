@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ws from 'ws';
 // Until @tessera/core exports the journeys client, the test reads it from its files.
-import { backendFromSupabase, createBackend } from '../../../core/src/backend.ts';
-import { createJourneysClient, type JourneysClient } from '../../../core/src/journeys.ts';
+import { createTessera } from '../../../core/src/client.ts';
+import type { JourneysClient } from '../../../core/src/journeys.ts';
 import { signToken } from '../auth/jwt.ts';
 import type { Database } from '../db/database.ts';
 import { testDatabases } from '../db/test-databases.ts';
@@ -69,8 +69,8 @@ for (const target of testDatabases()) {
       server = await startServer({ db, jwtSecret: JWT_SECRET, port: 0, localWorkspaceId: workspaceId, secrets: {} });
       const key = await signToken(JWT_SECRET, { role: 'anon' });
       const token = (who: typeof staff) => signToken(JWT_SECRET, { role: 'authenticated', sub: who.id, email: who.email }, '1h');
-      journeys = createJourneysClient(createBackend({ url: server.url, key, accessToken: await token(staff) }));
-      outsiders = createJourneysClient(createBackend({ url: server.url, key, accessToken: await token(outsider) }));
+      journeys = createTessera({ url: server.url, key, accessToken: await token(staff), cache: false }).journeys;
+      outsiders = createTessera({ url: server.url, key, accessToken: await token(outsider), cache: false }).journeys;
     });
     after(async () => {
       await server?.close();
@@ -112,7 +112,7 @@ for (const target of testDatabases()) {
         accessToken: async () => signToken(JWT_SECRET, { role: 'authenticated', sub: staff.id }, '1h'),
         realtime: { transport: ws as any },
       });
-      const page = await createJourneysClient(backendFromSupabase(supabase as any)).get(rosa, { kinds: ['commented'], limit: 200 });
+      const page = await createTessera({ supabase: supabase as any, url: server.url, cache: false }).journeys.get(rosa, { kinds: ['commented'], limit: 200 });
       assert.equal(page?.events.length, social.length);
     });
 

@@ -3,7 +3,7 @@
  * terminal. Opens the local database as `tessera import` does (on PGlite, stop
  * `serve` first, or point both at DATABASE_URL).
  */
-import { parseSegment } from '@tessera/core';
+import { parseSegment } from '@tessera/core/segments';
 import { parseArgs } from 'node:util';
 import type { Queryable } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';

@@ -38,3 +38,28 @@ export const JourneyPage = z.object({
 
 export type JourneyEvent = z.infer<typeof JourneyEvent>;
 export type JourneyPage = z.infer<typeof JourneyPage>;
+
+/** One stay in a lifecycle stage. */
+export const StageSpell = z.object({
+  /** follower, lead, first_purchase, repeat, loyal, at_risk, churned, reactivated. */
+  stage: z.string(),
+  /** The stage as people read it ("First purchase"); null for a stage the model no longer names. */
+  label: z.nullable(z.string()),
+  entered_at: timestamp,
+  /** Null for the stage the person is in now. */
+  left_at: z.nullable(timestamp),
+  /** What moved them into it: the event type (order_placed, customer_created, …), churn_score, no purchase in N days, … */
+  cause: z.string(),
+});
+
+/** Wire format of `get_stages`: a person's lifecycle stage history, oldest first. */
+export const StageHistory = z.object({
+  /** The person: the surviving profile when the id asked for was merged into another. */
+  profile_id: z.uuid(),
+  /** The stage they are in now; null until staged. */
+  stage: z.nullable(z.string()),
+  stages: z.array(StageSpell),
+});
+
+export type StageSpell = z.infer<typeof StageSpell>;
+export type StageHistory = z.infer<typeof StageHistory>;
