@@ -56,12 +56,12 @@ type View =
  * @csspart retry-button - The Retry button of the error and offline messages.
  * @csspart live-indicator - "Live" while changes arrive in real time, "Reconnecting…" while they cannot.
  *
- * @cssproperty --tessera-card-background - Card background.
- * @cssproperty --tessera-card-color - Main text colour.
- * @cssproperty --tessera-card-muted - Labels and secondary text.
- * @cssproperty --tessera-card-accent - Avatar, links and focus rings.
- * @cssproperty --tessera-card-border - Card border and dividers.
- * @cssproperty --tessera-card-radius - Corner radius.
+ * @cssproperty --tessera-card-background - Card background, for the card alone; falls back to the shared `--tessera-background`.
+ * @cssproperty --tessera-card-color - Main text colour, for the card alone; falls back to the shared `--tessera-color`.
+ * @cssproperty --tessera-card-muted - Labels and secondary text, for the card alone; falls back to the shared `--tessera-muted`.
+ * @cssproperty --tessera-card-accent - Avatar, links and focus rings, for the card alone; falls back to the shared `--tessera-accent`.
+ * @cssproperty --tessera-card-border - Card border and dividers, for the card alone; falls back to the shared `--tessera-border`.
+ * @cssproperty --tessera-card-radius - Corner radius, for the card alone; falls back to the shared `--tessera-radius`.
  * @cssproperty --tessera-churn-low - Colour of a low churn risk.
  * @cssproperty --tessera-churn-medium - Colour of a medium churn risk.
  * @cssproperty --tessera-churn-high - Colour of a high churn risk.

@@ -2,11 +2,11 @@ import { css } from 'lit';
 
 /** The dark palette, applied by prefers-color-scheme unless theme="light", and by theme="dark". */
 const dark = css`
-  --_background: var(--tessera-card-background, #181b21);
-  --_color: var(--tessera-card-color, #e8eaed);
-  --_muted: var(--tessera-card-muted, #9aa2ae);
-  --_accent: var(--tessera-card-accent, #8f8aff);
-  --_border: var(--tessera-card-border, #2d323b);
+  --_background: var(--tessera-card-background, var(--tessera-background, #181b21));
+  --_color: var(--tessera-card-color, var(--tessera-color, #e8eaed));
+  --_muted: var(--tessera-card-muted, var(--tessera-muted, #9aa2ae));
+  --_accent: var(--tessera-card-accent, var(--tessera-accent, #8f8aff));
+  --_border: var(--tessera-card-border, var(--tessera-border, #2d323b));
   --_warning: #fcd34d;
   --_warning-surface: #3a2e12;
   --_danger: #fda29b;
@@ -24,12 +24,12 @@ export const styles = css`
    * dark defaults still apply where the page sets nothing.
    */
   :host {
-    --_background: var(--tessera-card-background, #ffffff);
-    --_color: var(--tessera-card-color, #16181d);
-    --_muted: var(--tessera-card-muted, #5f6673);
-    --_accent: var(--tessera-card-accent, #4f46e5);
-    --_border: var(--tessera-card-border, #e4e7ec);
-    --_radius: var(--tessera-card-radius, 12px);
+    --_background: var(--tessera-card-background, var(--tessera-background, #ffffff));
+    --_color: var(--tessera-card-color, var(--tessera-color, #16181d));
+    --_muted: var(--tessera-card-muted, var(--tessera-muted, #5f6673));
+    --_accent: var(--tessera-card-accent, var(--tessera-accent, #4f46e5));
+    --_border: var(--tessera-card-border, var(--tessera-border, #e4e7ec));
+    --_radius: var(--tessera-card-radius, var(--tessera-radius, 12px));
     --_warning: #92400e;
     --_warning-surface: #fef3c7;
     --_danger: #b42318;

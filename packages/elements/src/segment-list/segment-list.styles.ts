@@ -1,0 +1,130 @@
+import { css } from 'lit';
+import { themeStyles } from '../shared/theme.styles.ts';
+
+export const styles = [
+  themeStyles,
+  css`
+    .list {
+      color: var(--_color);
+      background: var(--_background);
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      overflow: hidden;
+    }
+
+    .heading {
+      margin: 0;
+      padding: 12px 16px 8px;
+      font-size: 11px;
+      font-weight: 600;
+      letter-spacing: 0.06em;
+      text-transform: uppercase;
+      color: var(--_muted);
+    }
+
+    .listbox {
+      list-style: none;
+      margin: 0;
+      padding: 0 4px 4px;
+      max-height: 420px;
+      overflow-y: auto;
+    }
+
+    .listbox:focus-visible {
+      outline: 2px solid var(--_accent);
+      outline-offset: -2px;
+    }
+
+    .option {
+      display: flex;
+      align-items: center;
+      justify-content: space-between;
+      gap: 12px;
+      padding: 8px 12px;
+      border-radius: calc(var(--_radius) - 4px);
+      cursor: pointer;
+    }
+
+    .option:hover {
+      background: color-mix(in srgb, var(--_muted) 10%, var(--_background));
+    }
+
+    /* The keyboard's place shows only while the list has focus. */
+    .listbox:focus-visible .option--active {
+      box-shadow: inset 0 0 0 2px var(--_accent);
+    }
+
+    .option--selected,
+    .option--selected:hover {
+      background: color-mix(in srgb, var(--_accent) 14%, var(--_background));
+    }
+
+    .option--selected .option__name::before {
+      content: '✓ ';
+      color: var(--_accent);
+    }
+
+    .option__text {
+      display: grid;
+      min-width: 0;
+    }
+
+    .option__name {
+      font-weight: 600;
+      overflow-wrap: anywhere;
+    }
+
+    .option__query {
+      font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+      font-size: 12px;
+      color: var(--_muted);
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+
+    .option__members {
+      flex: none;
+      font-variant-numeric: tabular-nums;
+    }
+
+    .message {
+      margin: 0;
+      padding: 12px 16px;
+      color: var(--_muted);
+      display: flex;
+      align-items: center;
+      justify-content: space-between;
+      gap: 8px;
+    }
+
+    .status:empty {
+      display: none;
+    }
+
+    .message--error {
+      color: var(--_danger);
+    }
+
+    .message--offline {
+      color: var(--_warning);
+      background: var(--_warning-surface);
+    }
+
+    .button {
+      font: inherit;
+      font-weight: 600;
+      color: inherit;
+      background: transparent;
+      border: 1px solid currentColor;
+      border-radius: 8px;
+      padding: 2px 10px;
+      cursor: pointer;
+    }
+
+    .button:focus-visible {
+      outline: 2px solid var(--_accent);
+      outline-offset: 2px;
+    }
+  `,
+];
