@@ -1,0 +1,25 @@
+import { TesseraJourneyTimeline } from './journey-timeline.component.ts';
+
+export * from './journey-timeline.component.ts';
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'journey-timeline': TesseraJourneyTimeline;
+  }
+}
+
+/**
+ * Registers the timeline as `<journey-timeline>`, or as `<{prefix}-journey-timeline>`
+ * on pages where another script already owns that name.
+ *
+ * @example A helpdesk whose app already has a journey-timeline
+ * defineJourneyTimeline('acme'); // <acme-journey-timeline profile-id="…">
+ */
+export function defineJourneyTimeline(prefix?: string): void {
+  const name = prefix ? `${prefix}-journey-timeline` : 'journey-timeline';
+  if (customElements.get(name)) return;
+  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
+  customElements.define(name, prefix ? class extends TesseraJourneyTimeline {} : TesseraJourneyTimeline);
+}
+
+defineJourneyTimeline();
