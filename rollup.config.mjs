@@ -3,13 +3,16 @@
 // <script type="module"> tag, with what it needs later in chunks beside it),
 // and the backend CLI for Node.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
 
 const pkg = (dir) => JSON.parse(readFileSync(new URL(`./packages/${dir}/package.json`, import.meta.url), 'utf8'));
 const dependenciesOf = (dir) => Object.keys(pkg(dir).dependencies ?? {});
 // Externals are the package's dependencies and anything under them (zod/mini, lit/decorators.js…).
 const external = (names) => (id) => names.some((name) => id === name || id.startsWith(`${name}/`)) || id.startsWith('node:');
+
+// Chunk names carry content hashes: start from an empty folder so old chunks do not pile up beside new ones.
+rmSync(new URL('./packages/elements/dist/', import.meta.url), { recursive: true, force: true });
 
 const ts = (options = {}) => esbuild({ target: 'es2022', ...options });
 const resolve = (options = {}) => nodeResolve({ exportConditions: ['source'], extensions: ['.ts', '.js', '.mjs'], ...options });

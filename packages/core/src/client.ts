@@ -1,13 +1,15 @@
 import { backendFromSupabase, createBackend, type Backend, type BackendOptions, type SupabaseClientLike } from './backend.ts';
+import { createAnalyticsClient, type AnalyticsClient } from './analytics.ts';
 import { createCache, type ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
 import { createChurnClient, type ChurnClient } from './churn.ts';
 import { createJourneysClient, type JourneysClient } from './journeys.ts';
 import { createProfilesClient, type ProfilesClient } from './profiles.ts';
 import { createSegmentsClient, type SegmentsClient } from './segments.ts';
+import { createStorefrontSession, storefrontBackend, storefrontCache, type StorefrontOptions } from './storefront.ts';
 
 export type TesseraOptions =
-  | (BackendOptions & { supabase?: undefined; cache?: CacheSetting })
+  | (BackendOptions & { supabase?: undefined; cache?: CacheSetting; storefront?: StorefrontOptions })
   | { supabase: SupabaseClientLike; url: string; key?: string; cache?: CacheSetting };
 
 /** `false` turns the offline cache off; an object tunes it. */
@@ -19,6 +21,7 @@ export interface Tessera {
   readonly churn: ChurnClient;
   readonly journeys: JourneysClient;
   readonly segments: SegmentsClient;
+  readonly analytics: AnalyticsClient;
   /** Forget every cached response of this client (call it on sign-out). */
   clearCache(): Promise<void>;
 }
@@ -39,6 +42,10 @@ const noCache: ResponseCache = {
  *
  * @example An internal tool that already has a SupabaseClient
  * const tessera = createTessera({ supabase, url: SUPABASE_URL });
+ *
+ * @example A Shopify storefront: the logged-in customer's own card, 'me' is their profile
+ * const tessera = createTessera({ url, key: PUBLISHABLE_KEY, storefront: { sessionUrl: '/apps/tessera/session' } });
+ * const me = await tessera.profiles.get('me');
  */
 export function createTessera(options: TesseraOptions): Tessera {
   if (!options.url) throw new TesseraError('invalid_argument', 'createTessera needs the project url');
@@ -51,17 +58,22 @@ export function createTessera(options: TesseraOptions): Tessera {
       );
     }
   }
-  const backend: Backend = options.supabase ? backendFromSupabase(options.supabase) : createBackend(options as BackendOptions);
-  const cache =
-    options.cache === false
-      ? noCache
-      : createCache({ scope: `${options.url}|${options.key ?? ''}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
+  // Storefront mode: the customer token comes from the shop's App Proxy, and 'me' is its profile.
+  const storefront = options.supabase || !options.storefront ? undefined : createStorefrontSession(options.storefront, options.fetch);
+  const backend: Backend = options.supabase
+    ? backendFromSupabase(options.supabase)
+    : storefront
+      ? storefrontBackend(createBackend({ ...options, accessToken: storefront.token }), storefront)
+      : createBackend(options as BackendOptions);
+  const open = (scope: string) => createCache({ scope: `${options.url}|${options.key ?? ''}${scope}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
+  const cache = options.cache === false ? noCache : storefront ? storefrontCache(storefront, (customer) => open(`|${customer}`)) : open('');
   const profiles = createProfilesClient(backend, cache);
   return {
     profiles,
     churn: createChurnClient(backend, cache, profiles),
     journeys: createJourneysClient(backend, cache, profiles),
     segments: createSegmentsClient(backend),
+    analytics: createAnalyticsClient(backend),
     clearCache: () => cache.clear(),
   };
 }

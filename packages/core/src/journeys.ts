@@ -6,6 +6,7 @@ import type { ProfilesClient, RequestOptions, Subscription } from './profiles.ts
 import { callRpc } from './rpc.ts';
 import { JourneyPage, StageHistory, type JourneyEvent } from './schemas/journey.ts';
 import { watchRead, type Snapshot } from './snapshot.ts';
+import { timeArgument } from './time-argument.ts';
 
 const OptionalJourneyPage = z.nullable(JourneyPage);
 const OptionalStageHistory = z.nullable(StageHistory);
@@ -26,21 +27,14 @@ export interface JourneyQuery extends RequestOptions {
   limit?: number;
 }
 
-function time(value: Date | string, name: string): string {
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new TesseraError('invalid_argument', `journeys: ${name} must be a date and time, not ${String(value)}`);
-  // A string is passed as given: Postgres keeps microseconds a Date would round away.
-  return value instanceof Date ? value.toISOString() : value;
-}
-
 /** The RPC's named arguments; what the caller left out is left out, so the function's defaults apply. */
 function journeyArgs(profileId: string, query: JourneyQuery): Record<string, unknown> {
   if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit >= 1 && query.limit <= 200)) {
     throw new TesseraError('invalid_argument', `journeys: limit must be a whole number from 1 to 200, not ${query.limit}`);
   }
   const args: Record<string, unknown> = { profile_id: profileId };
-  if (query.since !== undefined) args.since = time(query.since, 'since');
-  if (query.until !== undefined) args.until = time(query.until, 'until');
+  if (query.since !== undefined) args.since = timeArgument(query.since, 'since', 'journeys');
+  if (query.until !== undefined) args.until = timeArgument(query.until, 'until', 'journeys');
   if (query.kinds !== undefined) args.kinds = [...query.kinds];
   if (query.sources !== undefined) args.sources = [...query.sources];
   if (query.cursor) args.cursor = query.cursor;

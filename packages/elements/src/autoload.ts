@@ -6,6 +6,13 @@
 
 /** Each lazily loaded element: its tag (without prefix) and how to fetch and register it. */
 const lazyElements: Record<string, () => Promise<(prefix?: string) => void>> = {
+  'churn-gauge': () => import('./churn-gauge/churn-gauge.ts').then((m) => m.defineChurnGauge),
+  'journey-timeline': () => import('./journey-timeline/journey-timeline.ts').then((m) => m.defineJourneyTimeline),
+  'profile-search': () => import('./profile-search/profile-search.ts').then((m) => m.defineProfileSearch),
+  'segment-builder': () => import('./segment-builder/segment-builder.ts').then((m) => m.defineSegmentBuilder),
+  'segment-list': () => import('./segment-list/segment-list.ts').then((m) => m.defineSegmentList),
+  'segment-members': () => import('./segment-members/segment-members.ts').then((m) => m.defineSegmentMembers),
+  'workspace-overview': () => import('./workspace-overview/workspace-overview.ts').then((m) => m.defineWorkspaceOverview),
 };
 
 /** Tags this page watches for, by full name: the unprefixed ones and each prefix's. */

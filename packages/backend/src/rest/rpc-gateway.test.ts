@@ -39,6 +39,7 @@ const USER_CALLABLE = [
   'get_churn',
   'get_journey',
   'get_profile',
+  'get_stages',
   'list_duplicate_suggestions',
   'list_segments',
   'list_webhook_deliveries',
@@ -52,6 +53,7 @@ const USER_CALLABLE = [
   'segment_members',
   'stage_conversion',
   'unmerge_profile',
+  'workspace_overview',
 ];
 
 for (const target of testDatabases()) {
@@ -194,6 +196,13 @@ for (const target of testDatabases()) {
         }
         const paths = await b.rpc('common_paths', { from_stage: 'lead', to_stage: 'loyal', ...period, workspace_id: workspaceA });
         assert.ok(paths.status === 403 || (Array.isArray(paths.data) && paths.data.length === 0), `common_paths as B: ${paths.status}`);
+        // Nor read A's workspace figures or anyone's stage history.
+        const figures = await b.rpc('workspace_overview', { workspace_id: workspaceA });
+        assert.equal(figures.data?.customers.total, 0);
+        assert.deepEqual(figures.data?.revenue, []);
+        assert.equal((await client(tokenA).rpc('workspace_overview', {})).data?.customers.total, 3);
+        assert.equal((await b.rpc('get_stages', { profile_id: amara })).data, null);
+        assert.equal((await client(tokenA).rpc('get_stages', { profile_id: amara })).data?.profile_id, amara);
         // Nor manage A's outbound webhooks (owners and admins only; B is no member of A at all).
         assert.equal((await b.rpc('create_webhook_endpoint', { url: 'https://b.example/hook', events: ['segment.entered'], workspace_id: workspaceA })).status, 403);
         assert.deepEqual((await b.rpc('list_webhook_endpoints', { workspace_id: workspaceA })).data, []);

@@ -69,6 +69,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = createApp({
     db,
     verifyToken,
+    jwtSecret: options.jwtSecret,
     webhooks: {
       findConnection: createConnectionRegistry(db, { workspaceId: options.localWorkspaceId, secrets: options.secrets }),
       log: createRawEventLog(db),

@@ -1,5 +1,6 @@
 import { isTesseraError, type JourneyEvent, type JourneyPage, type Snapshot, type Subscription, type Tessera, type TesseraError } from '@tessera/core';
 import type { Chart } from 'chart.js';
+import { loadChartJs } from '../shared/chart.ts';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { findDefaultClient } from '../client.ts';
 import { advice, fetchedTime, formatMoney, fullDate, relativeTime, resolveLocale } from '../shared/status.ts';
@@ -351,7 +352,7 @@ export class TesseraJourneyTimeline extends LitElement {
   }
 
   private async drawChart(canvas: HTMLCanvasElement) {
-    const { Chart } = await loadChartJs();
+    const Chart = await loadChartJs();
     // Scrolled away and re-rendered meanwhile: the next sync starts over.
     if (this.chartObserver === undefined || !canvas.isConnected || this.chart) return;
     this.chartObserver = undefined;
@@ -541,16 +542,6 @@ export class TesseraJourneyTimeline extends LitElement {
       </button>
     </div>`;
   }
-}
-
-let chartJs: Promise<typeof import('chart.js')> | undefined;
-
-/** chart.js with only what a stacked bar chart needs registered, imported once per page. */
-function loadChartJs() {
-  return (chartJs ??= import('chart.js').then((module) => {
-    module.Chart.register(module.BarController, module.BarElement, module.CategoryScale, module.LinearScale, module.Legend, module.Tooltip);
-    return module;
-  }));
 }
 
 /** Newest first by (occurred_at, id), the order get_journey pages in. */

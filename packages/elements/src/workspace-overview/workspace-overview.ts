@@ -1,0 +1,25 @@
+import { TesseraWorkspaceOverview } from './workspace-overview.component.ts';
+
+export * from './workspace-overview.component.ts';
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'workspace-overview': TesseraWorkspaceOverview;
+  }
+}
+
+/**
+ * Registers the overview as `<workspace-overview>`, or as
+ * `<{prefix}-workspace-overview>` on pages where another script already owns that name.
+ *
+ * @example An admin page that already has a workspace-overview
+ * defineWorkspaceOverview('acme'); // <acme-workspace-overview since="2026-01-01T00:00:00Z">
+ */
+export function defineWorkspaceOverview(prefix?: string): void {
+  const name = prefix ? `${prefix}-workspace-overview` : 'workspace-overview';
+  if (customElements.get(name)) return;
+  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
+  customElements.define(name, prefix ? class extends TesseraWorkspaceOverview {} : TesseraWorkspaceOverview);
+}
+
+defineWorkspaceOverview();
