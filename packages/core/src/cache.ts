@@ -151,3 +151,24 @@ function memoryCache({ maxAgeMs = 7 * DAY, maxEntries = 500 }: CacheOptions): Re
     },
   };
 }
+
+/**
+ * One cache per signed-in person (a staff user, a storefront customer), so
+ * two people sharing a browser never see each other's cached cards. `whose`
+ * names the current person; while nobody is known the cache misses.
+ */
+export function perPersonCache(whose: () => Promise<string | undefined>, open: (person: string) => ResponseCache): ResponseCache {
+  const caches = new Map<string, ResponseCache>();
+  const current = async () => {
+    const person = await whose().catch(() => undefined);
+    if (!person) return undefined;
+    if (!caches.has(person)) caches.set(person, open(person));
+    return caches.get(person);
+  };
+  return {
+    get: async (key) => (await current())?.get(key),
+    put: async (key, value) => (await current())?.put(key, value),
+    delete: async (key) => (await current())?.delete(key),
+    clear: async () => (await current())?.clear(),
+  };
+}

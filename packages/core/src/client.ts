@@ -1,12 +1,12 @@
 import { backendFromSupabase, createBackend, type Backend, type BackendOptions, type SupabaseClientLike } from './backend.ts';
 import { createAnalyticsClient, type AnalyticsClient } from './analytics.ts';
-import { createCache, type ResponseCache } from './cache.ts';
+import { createCache, perPersonCache, type ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
 import { createChurnClient, type ChurnClient } from './churn.ts';
 import { createJourneysClient, type JourneysClient } from './journeys.ts';
 import { createProfilesClient, type ProfilesClient } from './profiles.ts';
 import { createSegmentsClient, type SegmentsClient } from './segments.ts';
-import { createStorefrontSession, storefrontBackend, storefrontCache, type StorefrontOptions } from './storefront.ts';
+import { createStorefrontSession, storefrontBackend, type StorefrontOptions } from './storefront.ts';
 
 export type TesseraOptions =
   | (BackendOptions & { supabase?: undefined; cache?: CacheSetting; storefront?: StorefrontOptions })
@@ -65,8 +65,17 @@ export function createTessera(options: TesseraOptions): Tessera {
     : storefront
       ? storefrontBackend(createBackend({ ...options, accessToken: storefront.token }), storefront)
       : createBackend(options as BackendOptions);
-  const open = (scope: string) => createCache({ scope: `${options.url}|${options.key ?? ''}${scope}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
-  const cache = options.cache === false ? noCache : storefront ? storefrontCache(storefront, (customer) => open(`|${customer}`)) : open('');
+  const open = (person: string) => createCache({ scope: `${options.url}|${options.key ?? ''}|${person}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
+  // Cached responses belong to whoever read them: the storefront customer, or the staff user the token names.
+  const whose = storefront
+    ? async () => `customer:${(storefront.last() ?? (await storefront.current())).profile_id}`
+    : options.supabase
+      ? async () => 'session'
+      : async () => {
+          const token = typeof options.accessToken === 'function' ? await options.accessToken() : options.accessToken;
+          return `user:${(token && jwtClaims(token)?.sub) || 'anonymous'}`;
+        };
+  const cache = options.cache === false ? noCache : perPersonCache(whose, open);
   const profiles = createProfilesClient(backend, cache);
   return {
     profiles,
@@ -78,15 +87,18 @@ export function createTessera(options: TesseraOptions): Tessera {
   };
 }
 
-/** Reads the `role` claim of a Supabase-style JWT key without verifying it (only the server can). */
+/** Whether a key is a service key, by its form or its `role` claim. */
 function looksLikeServiceKey(key: string): boolean {
-  if (key.startsWith('sb_secret_')) return true;
-  const payload = key.split('.')[1];
-  if (!payload) return false;
+  return key.startsWith('sb_secret_') || jwtClaims(key)?.role === 'service_role';
+}
+
+/** A Supabase-style JWT's claims, read without verifying them (only the server can). */
+function jwtClaims(token: string): { role?: string; sub?: string } | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
   try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    return JSON.parse(json).role === 'service_role';
+    return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Backend, ChannelLike } from './backend.ts';
-import { createCache } from './cache.ts';
+import { createCache, perPersonCache, type ResponseCache } from './cache.ts';
 import { createTessera } from './client.ts';
 import { isTesseraError } from './errors.ts';
-import { createStorefrontSession, storefrontBackend, storefrontCache, type StorefrontSession } from './storefront.ts';
+import { createStorefrontSession, storefrontBackend, type StorefrontSession } from './storefront.ts';
 
 const AMARA = '3f1c8a52-9d0e-4b7a-8c21-6e5f4d3c2b1a';
 const JON = '7a2b9c4d-1e3f-4a5b-8c6d-9e0f1a2b3c4d';
@@ -92,12 +92,12 @@ describe("'me' in storefront mode", () => {
     assert.deepEqual(filters, [`id=eq.${AMARA}`, `id=eq.${JON}`]);
   });
 
-  it('the cache is scoped to the customer: the next customer on this browser never sees the last one\'s card', async () => {
+  it('the cache is per person: the next customer on this browser never sees the last one\'s card', async () => {
     let current: StorefrontSession = { access_token: 'a', expires_at: seconds() + 900, profile_id: AMARA };
     const handle = { current: async () => current, token: async () => current.access_token, last: () => current };
     const scopes: string[] = [];
     const shared = new Map<string, unknown>(); // one store for every scope, as IndexedDB is
-    const cache = storefrontCache(handle, (scope) => {
+    const cache = perPersonCache(async () => `customer:${handle.last().profile_id}`, (scope): ResponseCache => {
       scopes.push(scope);
       const memory = createCache({ scope });
       return { ...memory, get: async (key) => shared.get(`${scope}|${key}`) as any, put: async (key, value) => void shared.set(`${scope}|${key}`, { value, fetchedAt: 1 }) };

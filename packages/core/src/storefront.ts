@@ -1,5 +1,4 @@
 import type { Backend, ChannelLike, RpcResponse } from './backend.ts';
-import type { ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
 
 /** Storefront mode: the visitor's own card, with a token from the shop's App Proxy. */
@@ -82,25 +81,5 @@ export function storefrontBackend(backend: Backend, storefront: StorefrontSessio
       });
       return wrap(channel);
     },
-  };
-}
-
-/**
- * A cache scoped to the logged-in customer, so two customers on one browser
- * never see each other's cached card. Before any session is known it misses.
- */
-export function storefrontCache(storefront: StorefrontSessionHandle, open: (customerScope: string) => ResponseCache): ResponseCache {
-  const caches = new Map<string, ResponseCache>();
-  const scoped = async () => {
-    const id = (storefront.last() ?? (await storefront.current().catch(() => undefined)))?.profile_id;
-    if (!id) return undefined;
-    if (!caches.has(id)) caches.set(id, open(`customer:${id}`));
-    return caches.get(id);
-  };
-  return {
-    get: async (key) => (await scoped())?.get(key),
-    put: async (key, value) => (await scoped())?.put(key, value),
-    delete: async (key) => (await scoped())?.delete(key),
-    clear: async () => (await scoped())?.clear(),
   };
 }

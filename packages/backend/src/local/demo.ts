@@ -2,6 +2,7 @@ import { signToken } from '../auth/jwt.ts';
 import type { Database } from '../db/database.ts';
 import { createProcessor } from '../ingest/processor.ts';
 import { createRawEventLog } from '../ingest/raw-event-log.ts';
+import { parseSegmentOrThrow } from '@tessera/core/segments';
 import { generateCreatorAudience } from '../seed/creator-audience.ts';
 import { DEMO_SHOP, generateShopifyStore } from '../seed/shopify-store.ts';
 import { ensureStaff, ensureWorkspace } from './workspace.ts';
@@ -64,6 +65,7 @@ export async function prepareDemo(db: Database, options: { jwtSecret: string; cu
     { count: number },
   ];
   const seeded = count === 0 ? await seedDemoStore(db, workspaceId, { customers: options.customers ?? 300 }) : 0;
+  if (count === 0) await saveDemoSegments(db, workspaceId);
   const anonKey = await signToken(options.jwtSecret, { role: 'anon' });
   return {
     workspaceId,
@@ -80,4 +82,19 @@ export async function prepareDemo(db: Database, options: { jwtSecret: string; cu
       workspace: DEMO_WORKSPACE.name,
     }),
   };
+}
+
+/** Segments a merchant would keep, so the dashboard's segment views have something to show. */
+export const DEMO_SEGMENTS: [name: string, query: string][] = [
+  ['Lapsed big spenders', 'amount_spent > 100 AND last_order_date < -90d'],
+  ['At risk but still social', "churn_band = 'high' AND (has instagram OR has tiktok)"],
+  ['Loyal regulars', "number_of_orders >= 4 AND churn_band = 'low'"],
+  ['Bought this month', 'ordered in last 30 days'],
+  ['Course graduates', 'completed course at least 1 times'],
+];
+
+async function saveDemoSegments(db: Database, workspaceId: string) {
+  for (const [name, query] of DEMO_SEGMENTS) {
+    await db.query('select public.save_segment($1, $2, $3::jsonb, $4)', [name, query, JSON.stringify(parseSegmentOrThrow(query)), workspaceId]);
+  }
 }
