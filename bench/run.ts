@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, on PGlite and (with DATABASE_URL) on the PostgreSQL server
 // (the churn fit is pure TypeScript; segment previews at 1M people run on the server only).
+import { bundlesBench } from './bundles.ts';
 import { churnFitBench } from './churn-fit.ts';
 import { identityResolutionBench } from './identity-resolution.ts';
 import { segmentPreviewBench } from './segment-preview.ts';
@@ -12,4 +13,6 @@ console.log();
 await churnFitBench();
 console.log();
 await segmentPreviewBench([100_000, 1_000_000], { pgliteMax: 100_000 });
+console.log();
+await bundlesBench();
 process.exit(0);

@@ -5,11 +5,20 @@
 /** Renew the agent's Tessera token this long before it expires. */
 const RENEW_EARLY_MS = 60_000;
 
+/** How long Zendesk's signed JWT lives: the session URL refuses any that lives longer than 5 minutes. */
+const JWT_EXPIRY_SECONDS = 60;
+
 /**
  * A Tessera token for the agent: the app asks its session URL through
- * Zendesk's proxy, which signs the request with the app's secure shared
- * secret (a JWT the Tessera project verifies). The secret never reaches this
- * iframe; the agent's browser only ever sees the short-lived token.
+ * Zendesk's proxy with a secure request. Zendesk fills in the secure setting
+ * `tessera_shared_secret` server-side, signs a JWT (HS256) with it, and puts
+ * that JWT wherever the request says `{{jwt.token}}` — here the Authorization
+ * header. The secret never reaches this iframe; the agent's browser only ever
+ * sees the one-hour Tessera token the session URL answers.
+ *
+ * The claims are written here: `iss` is the Zendesk subdomain (which picks the
+ * workspace's connection and secret) and `email` the signed-in agent (who must
+ * be a member of that workspace).
  *
  * @param {ZafClient} client
  * @param {Record<string, string>} settings
@@ -19,24 +28,26 @@ function agentToken(client, settings) {
   let session = null;
   let pending = null;
   const signIn = async () => {
-    const { email } = (await client.get('currentUser'))['currentUser'] ?? {};
+    const [{ currentUser }, context] = await Promise.all([client.get('currentUser'), client.context()]);
     const answer = await client.request({
       url: settings.tessera_session_url,
       type: 'POST',
       secure: true,
       cors: false,
       contentType: 'application/json',
+      headers: { Authorization: 'Bearer {{jwt.token}}' },
       data: JSON.stringify({ source: 'zendesk' }),
       jwt: {
         algorithm: 'HS256',
         secret_key: '{{setting.tessera_shared_secret}}',
-        expiry: 60,
-        claims: { iss: 'zendesk', sub: email },
+        expiry: JWT_EXPIRY_SECONDS,
+        claims: { iss: context?.account?.subdomain, email: currentUser?.email, sub: String(currentUser?.id ?? '') },
       },
     });
     const body = typeof answer === 'string' ? JSON.parse(answer) : answer;
     if (!body?.access_token) throw new Error('The Tessera session URL did not answer with an access_token.');
-    return { token: body.access_token, expiresAt: body.expires_at ? Date.parse(body.expires_at) : Date.now() + 5 * 60_000 };
+    // expires_at is in seconds since the epoch, as Supabase sessions give it.
+    return { token: body.access_token, expiresAt: Number(body.expires_at) * 1000 || Date.now() + 5 * 60_000 };
   };
   return async () => {
     if (!session || session.expiresAt - RENEW_EARLY_MS < Date.now()) {
@@ -50,7 +61,7 @@ function agentToken(client, settings) {
 /**
  * Starts the sidebar.
  *
- * @param {ZafClient} client what `ZAFClient.init()` returns (or a stand-in with `metadata`, `get`, `on`, `invoke`, `request`)
+ * @param {ZafClient} client what `ZAFClient.init()` returns (or a stand-in with `metadata`, `context`, `get`, `on`, `invoke`, `request`)
  * @param {{ document?: Document, tessera?: { configure(options: object): unknown } }} [options]
  *
  * @example
@@ -88,7 +99,7 @@ export async function startSidebar(client, { document = globalThis.document, tes
   resize();
 }
 
-/** @typedef {{ metadata(): Promise<{ settings: Record<string, string> }>, get(path: string): Promise<Record<string, any>>, on(event: string, handler: (...args: any[]) => void): void, invoke(name: string, ...args: any[]): Promise<unknown>, request(options: object): Promise<any> }} ZafClient */
+/** @typedef {{ metadata(): Promise<{ settings: Record<string, string> }>, context(): Promise<{ account?: { subdomain?: string } }>, get(path: string): Promise<Record<string, any>>, on(event: string, handler: (...args: any[]) => void): void, invoke(name: string, ...args: any[]): Promise<unknown>, request(options: object): Promise<any> }} ZafClient */
 
 if (globalThis.ZAFClient) {
   startSidebar(globalThis.ZAFClient.init()).catch((error) => {

@@ -9,6 +9,7 @@ import { startServer } from '../server/start.ts';
 import { describeRefit } from '../churn/refit-report.ts';
 import { runStaleNightlies } from '../jobs/nightly.ts';
 import { createKajabiApi } from '../webhooks/kajabi-api.ts';
+import { connectDemoZendesk } from '../local/demo-zendesk.ts';
 
 export interface ServeOptions {
   port: number;
@@ -30,6 +31,8 @@ export async function serve(options: ServeOptions) {
   const demo = options.demo ? await prepareDemo(db, { jwtSecret: config.jwtSecret, ...(options.customers ? { customers: options.customers } : {}) }) : undefined;
   if (demo?.seeded) console.log(`Seeded the demo with ${demo.seeded} deliveries (a Shopify store, Kajabi course payments, Instagram and TikTok followers).`);
   const workspaceId = demo?.workspaceId ?? (await ensureWorkspace(db, { slug: 'default', name: 'Default workspace' }));
+  // The Zendesk sidebar example signs in through the real session endpoint, as hearth-and-grain.zendesk.com.
+  if (demo) await connectDemoZendesk(db, config.dataDir, demo.workspaceId);
   // Churn scores (and the segment facts that carry them) a day old or missing are rebuilt before the first request; hourly checks keep them current.
   await runStaleNightlies(db, { onRefit: (report) => console.log(describeRefit(report)) });
 

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { createCustomerDirectory, handleStorefrontSession, signAppProxyQuery } from '../auth/app-proxy.ts';
 import type { Claims } from '../auth/jwt.ts';
+import { createAgentDirectory, handleZendeskSession } from '../auth/zendesk-session.ts';
 import type { Database } from '../db/database.ts';
 import { repoRoot } from '../package-root.ts';
 import { createFunctionCatalog } from '../rest/function-catalog.ts';
@@ -43,6 +44,8 @@ export function createApp({ db, verifyToken, webhooks, demoSession, jwtSecret }:
   const storefront = { findConnection: webhooks.findConnection, findCustomer: createCustomerDirectory(db), jwtSecret: jwtSecret ?? '' };
   const storefrontSession = (request: Request) =>
     jwtSecret ? handleStorefrontSession(request, storefront) : Response.json({ error: 'Storefront sessions need the server\'s JWT secret' }, { status: 503 });
+  // Zendesk agents: the app's JWT is signed with the secret of the subdomain's connection, from the same registry.
+  const zendesk = { findConnection: webhooks.findConnection, findAgent: createAgentDirectory(db), jwtSecret: jwtSecret ?? '' };
 
   // Storefront pages on other origins call the API from the browser, as they do a Supabase project.
   const apiCors = cors({
@@ -61,6 +64,9 @@ export function createApp({ db, verifyToken, webhooks, demoSession, jwtSecret }:
 
   app.on(['GET', 'POST'], '/rest/v1/rpc/:fn', (c) => handleRpc(c.req.raw, c.req.param('fn')));
   app.get('/functions/v1/storefront-session', (c) => storefrontSession(c.req.raw));
+  app.post('/functions/v1/zendesk-session', (c) =>
+    jwtSecret ? handleZendeskSession(c.req.raw, zendesk) : Response.json({ error: 'Zendesk sessions need the server\'s JWT secret' }, { status: 503 }),
+  );
 
   app.post('/webhooks/shopify', (c) => handleShopifyWebhook(c.req.raw, webhooks));
   app.post('/webhooks/kajabi/:token', (c) => handleKajabiWebhook(c.req.raw, webhooks, c.req.param('token')));
