@@ -19,7 +19,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--dis
 const ZAF_SDK = 'https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js';
 const repo = new URL('../../', import.meta.url);
 /** The demo's Zendesk account and agent (`tessera serve --demo` connects them; the agent is the demo's staff member). */
-const DEMO_ZENDESK = { subdomain: 'hearth-and-grain', agent: { id: 3812200441, email: 'support@hearth-and-grain.example', role: 'agent' } };
+const DEMO_ZENDESK = { subdomain: 'hearth-and-grain', agent: { id: 3812200441, email: 'agent@hearth-and-grain.example', role: 'agent' } };
 
 interface SecureRequest {
   url: string;

@@ -116,3 +116,15 @@ function parseError(text: string, response: Response): NonNullable<RpcResponse['
   }
   return { message: text.trim().slice(0, 200) || `${response.status} ${response.statusText}` };
 }
+
+/**
+ * Gives every channel a topic of its own (`profile:{id}:3`). Realtime (like
+ * Phoenix) closes an earlier join of the same topic on a socket in favour of
+ * the new one, so a card, a gauge and a timeline of one person on one page
+ * would otherwise knock each other offline. The topic is only a name: what a
+ * channel receives is set by its `postgres_changes` filter.
+ */
+export function withOwnTopics(backend: Backend): Backend {
+  let joins = 0;
+  return { rpc: (fn, args, signal) => backend.rpc(fn, args, signal), channel: (name) => backend.channel(`${name}:${++joins}`) };
+}

@@ -1,4 +1,4 @@
-import { backendFromSupabase, createBackend, type Backend, type BackendOptions, type SupabaseClientLike } from './backend.ts';
+import { backendFromSupabase, createBackend, withOwnTopics, type Backend, type BackendOptions, type SupabaseClientLike } from './backend.ts';
 import { createAnalyticsClient, type AnalyticsClient } from './analytics.ts';
 import { createCache, perPersonCache, type ResponseCache } from './cache.ts';
 import { TesseraError } from './errors.ts';
@@ -60,11 +60,13 @@ export function createTessera(options: TesseraOptions): Tessera {
   }
   // Storefront mode: the customer token comes from the shop's App Proxy, and 'me' is its profile.
   const storefront = options.supabase || !options.storefront ? undefined : createStorefrontSession(options.storefront, options.fetch);
-  const backend: Backend = options.supabase
-    ? backendFromSupabase(options.supabase)
-    : storefront
-      ? storefrontBackend(createBackend({ ...options, accessToken: storefront.token }), storefront)
-      : createBackend(options as BackendOptions);
+  const backend: Backend = withOwnTopics(
+    options.supabase
+      ? backendFromSupabase(options.supabase)
+      : storefront
+        ? storefrontBackend(createBackend({ ...options, accessToken: storefront.token }), storefront)
+        : createBackend(options as BackendOptions),
+  );
   const open = (person: string) => createCache({ scope: `${options.url}|${options.key ?? ''}|${person}`, ...(typeof options.cache === 'object' ? options.cache : {}) });
   // Cached responses belong to whoever read them: the storefront customer, or the staff user the token names.
   const whose = storefront

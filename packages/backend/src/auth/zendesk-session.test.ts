@@ -13,7 +13,7 @@ import type { Database } from '../db/database.ts';
 import { testDatabases } from '../db/test-databases.ts';
 import { createConnectionRegistry } from '../ingest/connections.ts';
 import { createRawEventLog } from '../ingest/raw-event-log.ts';
-import { connectDemoZendesk, demoZendeskSecret, DEMO_ZENDESK_SECRET_KEY, DEMO_ZENDESK_SUBDOMAIN } from '../local/demo-zendesk.ts';
+import { connectDemoZendesk, demoZendeskSecret, DEMO_ZENDESK_AGENT, DEMO_ZENDESK_SECRET_KEY, DEMO_ZENDESK_SUBDOMAIN } from '../local/demo-zendesk.ts';
 import { ensureStaff, ensureWorkspace } from '../local/workspace.ts';
 import { normaliseShopify } from '../normalisers/shopify.ts';
 import { createApp } from '../server/app.ts';
@@ -24,7 +24,7 @@ const JWT_SECRET = 'zendesk-session-jwt-secret-of-32-characters';
 const ACME = { subdomain: 'acme-bakery', secret: 'acme-zendesk-shared-secret-0123456789abcdef' };
 const OTHER = { subdomain: 'other-store', secret: 'other-zendesk-shared-secret-0123456789abcdef' };
 const ANA = { id: 'a0000000-0000-4000-8000-00000000000a', email: 'ana@acme-bakery.example', role: 'member' };
-const BO = { id: 'b0000000-0000-4000-8000-00000000000b', email: 'bo@other-store.example', role: 'owner' };
+const BO = { id: 'b0000000-0000-4000-8000-00000000000b', email: 'bo@other-store.example', role: 'member' };
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../normalisers/fixtures/${name}.json`, import.meta.url), 'utf8'));
 
 /**
@@ -220,11 +220,24 @@ for (const target of testDatabases()) {
     });
 
     it('never mints for an agent who is not a member of the connected workspace', async () => {
-      // B's owner through A's Zendesk; a user of no workspace; an email nobody has.
+      // B's member through A's Zendesk; a user of no workspace; an email nobody has.
       for (const email of [BO.email, 'cy@acme-bakery.example', 'intruder@acme-bakery.example']) {
         await assertRefused(await askSession(await zendeskJwt(ACME.secret, { iss: ACME.subdomain, email })), 'not_a_member', /is not a staff member/);
       }
       await assertRefused(await askSession(await zendeskJwt(ACME.secret, { iss: ACME.subdomain })), 'missing_email', /names no agent/);
+    });
+
+    it('never signs in an owner or admin, whose email any agent could write into the JWT', async () => {
+      // The claims come from the agent's browser: naming the workspace's owner must not hand out an owner's powers.
+      const boss = { id: 'c0000000-0000-4000-8000-00000000000c', email: 'boss@acme-bakery.example', role: 'owner' };
+      const admin = { id: 'c0000000-0000-4000-8000-00000000000d', email: 'admin@acme-bakery.example', role: 'admin' };
+      for (const staff of [boss, admin]) {
+        await ensureStaff(db, workspaceA, staff);
+        await assertRefused(await askSession(await zendeskJwt(ACME.secret, { iss: ACME.subdomain, email: staff.email })), 'not_a_member', /owners and admins sign in to Tessera directly/);
+      }
+      // The same person as a plain member is signed in.
+      await ensureStaff(db, workspaceA, { ...admin, role: 'member' });
+      await sessionFor(admin.email, ACME);
     });
 
     it('refuses a request without a token, or with the token anywhere but the Authorization header', async () => {
@@ -265,7 +278,9 @@ for (const target of testDatabases()) {
         assert.ok(secret.length >= 32);
         assert.equal(demoZendeskSecret(dataDir), secret, 'kept across restarts');
         await connectDemoZendesk(db, dataDir, demoWorkspace);
-        const session = await sessionFor('support@hearth-and-grain.example', { subdomain: DEMO_ZENDESK_SUBDOMAIN, secret });
+        // The demo's agent is a member; the demo's owner is not signed in through Zendesk.
+        const session = await sessionFor(DEMO_ZENDESK_AGENT.email, { subdomain: DEMO_ZENDESK_SUBDOMAIN, secret });
+        await assertRefused(await askSession(await zendeskJwt(secret, { iss: DEMO_ZENDESK_SUBDOMAIN, email: 'support@hearth-and-grain.example' })), 'not_a_member', /owners and admins/);
         assert.equal((await createTokenVerifier(JWT_SECRET)(session.access_token)).app_metadata?.workspace_id, demoWorkspace);
       } finally {
         rmSync(dataDir, { recursive: true, force: true });

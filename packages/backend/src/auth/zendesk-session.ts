@@ -117,6 +117,11 @@ export async function verifyZendeskJwt(token: string, secret: string, now: numbe
 /**
  * Finds the staff member of a workspace with this email (auth.users joined to
  * workspace_members), or null. Two users sharing the email is ambiguous: null.
+ * Owners and admins are never found: the email is written by the app in the
+ * agent's browser, so any agent of the Zendesk account could name any member.
+ * Members and viewers all read the same workspace, so naming another gains
+ * nothing; owners and admins can erase people and manage webhooks, and sign in
+ * to Tessera directly instead.
  */
 export function createAgentDirectory(db: Queryable) {
   return async function findAgent(workspaceId: string, email: string): Promise<Agent | null> {
@@ -124,7 +129,7 @@ export function createAgentDirectory(db: Queryable) {
       `select u.id::text as user_id, u.email
          from public.workspace_members m
          join auth.users u on u.id = m.user_id
-        where m.workspace_id = $1 and lower(u.email) = lower($2)
+        where m.workspace_id = $1 and lower(u.email) = lower($2) and m.role in ('member', 'viewer')
         limit 2`,
       [workspaceId, email],
     );
@@ -193,7 +198,7 @@ export async function handleZendeskSession(request: Request, context: ZendeskSes
   if (!verdict.ok) return refused(verdict);
   const agent = await context.findAgent(connection.workspaceId, verdict.email);
   if (!agent) {
-    const message = `${verdict.email} is not a staff member of the workspace ${subdomain}.zendesk.com is connected to. Invite them to the workspace with that email.`;
+    const message = `${verdict.email} is not a staff member of the workspace ${subdomain}.zendesk.com is connected to. Invite them to the workspace with that email (as a member or viewer: owners and admins sign in to Tessera directly).`;
     return refused(refuse('not_a_member', message));
   }
   return reply(200, await mintAgentToken(context.jwtSecret, { ...agent, workspaceId: connection.workspaceId, subdomain }, now));

@@ -71,7 +71,9 @@ export async function serve(options: ServeOptions) {
       '',
       `  Demo workspace "${DEMO_WORKSPACE.name}":`,
       `    Examples:          ${url}/examples/`,
+      `    Dashboard:         ${url}/examples/dashboard/`,
       `    Helpdesk sidebar:  ${url}/examples/helpdesk/${sample ? `?email=${encodeURIComponent(sample.email)}` : ''}`,
+      `    Storefront:        ${url}/examples/shopify/  (the logged-in customer's own card, through a stand-in App Proxy)`,
     );
     if (sample) {
       lines.push(

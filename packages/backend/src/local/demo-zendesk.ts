@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectZendesk } from '../auth/zendesk-session.ts';
 import type { Queryable } from '../db/database.ts';
+import { ensureStaff } from './workspace.ts';
 
 /** The demo's Zendesk account: hearth-and-grain.zendesk.com, connected to the demo workspace. */
 export const DEMO_ZENDESK_SUBDOMAIN = 'hearth-and-grain';
@@ -24,11 +25,15 @@ export function demoZendeskSecret(dataDir: string): string {
   return secret;
 }
 
+/** The demo's support agent: a workspace member (the sidebar never signs in owners or admins). */
+export const DEMO_ZENDESK_AGENT = { id: 'd3e00000-0000-4000-8000-000000000002', email: 'agent@hearth-and-grain.example', role: 'member' };
+
 /**
  * `tessera serve --demo`: connects hearth-and-grain.zendesk.com to the demo
  * workspace, so the Zendesk sidebar example gets its agent session from the
- * real `/functions/v1/zendesk-session` (the demo staff member is the agent).
+ * real `/functions/v1/zendesk-session`, as the demo's support agent.
  */
 export async function connectDemoZendesk(db: Queryable, dataDir: string, workspaceId: string): Promise<void> {
+  await ensureStaff(db, workspaceId, DEMO_ZENDESK_AGENT);
   await connectZendesk(db, workspaceId, { subdomain: DEMO_ZENDESK_SUBDOMAIN, secret: demoZendeskSecret(dataDir) });
 }

@@ -54,11 +54,12 @@ function realtimeServer() {
   let nextId = 1;
   return {
     handler,
-    isJoined: (topic: string) => joined.some((channel) => channel.topic === topic),
+    // The SDK numbers its topics (profile:{id}:{n}): one join per element.
+    isJoined: (topic: string) => joined.some((channel) => channel.topic.startsWith(`${topic}:`)),
     /** A row of segment_membership_changes was inserted, as logical replication reports it. */
     changed(segmentId: string, profileId: string, change: 'entered' | 'exited') {
       const record = { id: nextId++, segment_id: segmentId, profile_id: profileId, change, changed_at: new Date().toISOString() };
-      for (const channel of joined.filter((c) => c.topic === `realtime:segment:${segmentId}`)) {
+      for (const channel of joined.filter((c) => c.topic.startsWith(`realtime:segment:${segmentId}:`))) {
         const data = { type: 'INSERT', schema: 'public', table: 'segment_membership_changes', commit_timestamp: record.changed_at, record, columns: [], errors: null };
         channel.send(JSON.stringify([channel.joinRef, null, channel.topic, 'postgres_changes', { ids: [1], data }]));
       }

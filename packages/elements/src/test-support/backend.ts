@@ -23,10 +23,11 @@ export function realtimeServer() {
   });
   return {
     handler,
-    isJoined: (topic: string) => joined.some((channel) => channel.topic === topic),
+    // The SDK numbers its topics (profile:{id}:{n}): one join per element.
+    isJoined: (topic: string) => joined.some((channel) => channel.topic.startsWith(`${topic}:`)),
     /** A row of `profiles` changed, as Postgres logical replication reports it. */
     profileChanged(id: string) {
-      for (const channel of joined.filter((c) => c.topic === `realtime:profile:${id}`)) {
+      for (const channel of joined.filter((c) => c.topic.startsWith(`realtime:profile:${id}:`))) {
         const data = { type: 'UPDATE', schema: 'public', table: 'profiles', commit_timestamp: new Date().toISOString(), record: { id }, old_record: { id }, columns: [], errors: null };
         channel.send(JSON.stringify([channel.joinRef, null, channel.topic, 'postgres_changes', { ids: [1], data }]));
       }
