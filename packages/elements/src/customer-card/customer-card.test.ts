@@ -4,6 +4,7 @@ import { createTessera, TesseraError, type Profile, type Tessera } from '@tesser
 import { HttpResponse, http, ws, type WebSocketHandler } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { configure, getDefaultClient } from '../client.ts';
+import { expectNoAxeViolations } from '../test-support/axe.ts';
 import { TesseraCustomerCard, defineCustomerCard } from './customer-card.ts';
 
 // A made-up backend: msw answers its RPC calls and plays its realtime server.
@@ -302,6 +303,22 @@ describe('<customer-card>', () => {
     expect(fetched).to.be.within(beforeFetch, afterFetch);
     const time = new Intl.DateTimeFormat('en-US', { timeStyle: 'short' }).format(fetched);
     expect(text(part(offline, 'status'))).to.equal(`Offline — showing data from ${time} Retry`);
+  });
+
+  it('has no accessibility violations: ready in light and dark, empty, and failed', async () => {
+    for (const theme of ['light', 'dark']) {
+      const card = mount({ 'profile-id': ANA_ID, theme });
+      await loadedFromNetwork(card);
+      await expectNoAxeViolations(card);
+    }
+    const empty = mount({ email: 'nobody@example.com' });
+    await until(() => /No customer/i.test(text(part(empty, 'status'))), 'the empty state');
+    await expectNoAxeViolations(empty);
+    worker.use(getProfile(() => HttpResponse.json({ message: 'boom' }, { status: 500 })));
+    const failed = mount({ 'profile-id': ANA_ID });
+    await once(failed, 'tessera-error');
+    await failed.updateComplete;
+    await expectNoAxeViolations(failed);
   });
 
   it('renders hostile names and identity values as inert text', async () => {
