@@ -5,13 +5,10 @@
 // card in headless Chromium against `tessera serve --demo`: on a first visit,
 // on a repeat visit (HTTP cache + IndexedDB), and offline from IndexedDB.
 //   npm run build && node --conditions=source --import tsx bench/bundles.ts
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { firstRenderFiles } from '../packages/elements/src/storefront-bundle.node.test.ts';
+import { serveDemo } from '../examples/serve-demo.ts';
+import { firstRenderFiles } from '../packages/elements/storefront-files.ts';
 
 const root = new URL('../', import.meta.url);
 const dist = new URL('packages/elements/dist/', root);
@@ -32,28 +29,13 @@ export function bundleSizes() {
 }
 
 async function firstRender() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-  const server = spawn(process.execPath, ['packages/backend/bin/tessera.js', 'serve', '--demo', '--port', '0', '--customers', '40', '--data-dir', dataDir], {
-    cwd: root.pathname,
-    env: { ...process.env, DATABASE_URL: '', SHOPIFY_WEBHOOK_SECRET: '', JWT_SECRET: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    server.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /Tessera is running at (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`tessera serve exited with ${code}:\n${output}`)));
-  });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const demo = await serveDemo();
+  const { url } = demo;
   try {
-    const context = await browser.newContext();
+    const context = await demo.browser.newContext();
     const page = await context.newPage();
-    const session = await (await fetch(`${url}/demo/session`)).json();
-    const headers = { apikey: session.key, Authorization: `Bearer ${session.accessToken}`, 'Content-Type': 'application/json' };
-    const [someone] = await (await fetch(`${url}/rest/v1/rpc/search_profiles`, { method: 'POST', headers, body: JSON.stringify({ query: 'a', limit: 1 }) })).json();
+    const session = await demo.session();
+    const [someone] = await demo.rpc('search_profiles', { query: 'a', limit: 1 });
     // A page of the demo's own origin (IndexedDB is per origin) that records when the card first shows data.
     await page.route(`${url}/bench/card.html`, (route) =>
       route.fulfill({
@@ -75,8 +57,7 @@ async function firstRender() {
       return (await rendered.jsonValue()) as { at: number; source: string };
     };
     const samples = { first: [] as number[], repeat: [] as number[], offline: [] as number[] };
-    const cold = await visit();
-    samples.first.push(cold.at);
+    samples.first.push((await visit()).at);
     for (let i = 0; i < 10; i++) samples.repeat.push((await visit()).at);
     // Offline: the backend is unreachable (requests to it fail), scripts come from the HTTP cache.
     await page.route(`${url}/rest/v1/**`, (route) => route.abort('internetdisconnected'));
@@ -88,10 +69,7 @@ async function firstRender() {
     }
     return samples;
   } finally {
-    await browser.close();
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-    rmSync(dataDir, { recursive: true, force: true });
+    await demo.stop();
   }
 }
 

@@ -64,7 +64,8 @@ const shots = [
   ['segment-members', `<segment-members segment-id="${segment?.id ?? ''}" limit="6"></segment-members>`, 480],
 ];
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+// The page is fulfilled by the script (page.route): without a host of its own Chromium would block its websocket to 127.0.0.1.
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-features=LocalNetworkAccessChecks'] });
 try {
   for (const theme of ['light', 'dark']) {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, colorScheme: theme, deviceScaleFactor: 1 });

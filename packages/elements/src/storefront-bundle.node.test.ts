@@ -5,23 +5,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { firstRenderFiles } from '../storefront-files.ts';
 
 const dist = new URL('../dist/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, dist), 'utf8');
 const gzipped = (file: string) => gzipSync(readFileSync(new URL(file, dist)), { level: 9 }).length;
 const chunks = () => readdirSync(dist).filter((f) => /^tessera[.-].*\.js$/.test(f));
-
-/** The files a browser must fetch and run before anything renders: the entry and its static imports, transitively. */
-export function firstRenderFiles(entry = 'tessera.min.js'): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    for (const [, imported] of read(file).matchAll(/(?:^|[;}\s])import\s*(?:[\w*{}\s,$]+from\s*)?"\.\/([^"]+)"/g)) visit(imported!);
-  };
-  visit(entry);
-  return [...seen];
-}
 
 describe('storefront bundle (packages/elements/dist/tessera.min.js)', () => {
   it('loads at most 30 KB gzipped of JavaScript before first render', () => {
