@@ -2,10 +2,11 @@
 // from the built CLI on a fresh PGlite data directory, a demo staff session,
 // and headless Chromium (Debian's). `stop()` undoes all of it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { encodeBase64, signHmacSha256 } from '../packages/backend/src/webhooks/hmac.ts';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu',
@@ -28,6 +29,8 @@ export interface RunningDemo {
   session(): Promise<DemoSession>;
   /** Calls an RPC function as the demo's staff user. */
   rpc<T = any>(fn: string, args?: Record<string, unknown>): Promise<T>;
+  /** Posts a webhook signed exactly as Shopify signs them, with the demo shop's secret. */
+  shopifyWebhook(topic: string, payload: object): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -63,6 +66,22 @@ export async function serveDemo({ customers = 40 }: { customers?: number } = {})
       });
       if (!response.ok) throw new Error(`${fn}: ${response.status} ${await response.text()}`);
       return response.json();
+    },
+    async shopifyWebhook(topic, payload) {
+      const secret = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).shopifyWebhookSecret;
+      const body = JSON.stringify(payload);
+      return fetch(`${url}/webhooks/shopify`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-shopify-topic': topic,
+          'x-shopify-shop-domain': 'hearth-and-grain.myshopify.com',
+          'x-shopify-event-id': `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+          'x-shopify-triggered-at': new Date().toISOString(),
+          'x-shopify-hmac-sha256': encodeBase64(await signHmacSha256(secret, body)),
+        },
+        body,
+      });
     },
     async stop() {
       await browser.close();

@@ -105,4 +105,8 @@ if (globalThis.ZAFClient) {
   startSidebar(globalThis.ZAFClient.init()).catch((error) => {
     document.getElementById('status').textContent = `Tessera could not start: ${error.message}`;
   });
+} else {
+  // Opened outside Zendesk (or the ZAF SDK could not load): there is no ticket to read.
+  document.getElementById('status').textContent =
+    'This is the Tessera ticket sidebar for Zendesk. It runs inside a Zendesk ticket, where it shows the requester\'s card: install the app as examples/zendesk/README.md describes.';
 }

@@ -1,8 +1,10 @@
 import { type ChurnScore, type Snapshot, type Subscription, type Tessera, type TesseraError } from '@tessera/core';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
+import { BANDS, formatRisk } from '../shared/churn.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { errorMessage, staleBanner } from '../shared/status-messages.ts';
+import { advice, fullDate, relativeTime } from '../shared/status.ts';
 import { styles } from './churn-gauge.styles.ts';
-import { advice, fetchedTime, fullDate, relativeTime, resolveLocale } from '../shared/status.ts';
 
 /** Detail of `tessera-churn-load`: the cached score first (if any), then the fresh one; `null` before the person is scored. */
 export interface ChurnLoadDetail {
@@ -99,6 +101,7 @@ export class TesseraChurnGauge extends LitElement {
   /** Read out politely when a live change moves the risk. */
   private declare announcement: string;
 
+  private readonly tessera = new ClientController(this, { load: () => this.load(), stop: () => this.stop() });
   private subscription: Subscription | undefined;
   private reportedError: TesseraError | null = null;
   private previous: Snapshot<ChurnScore | null> | undefined;
@@ -113,26 +116,9 @@ export class TesseraChurnGauge extends LitElement {
     this.announcement = '';
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
-    // Re-attached after a move: follow the score again (the first load starts in willUpdate).
-    if (this.hasUpdated) this.load();
-  }
-
-  override disconnectedCallback() {
-    super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
-    this.stop();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>) {
     if (!this.hasUpdated || changed.has('profileId') || changed.has('client')) this.load();
   }
-
-  private handleClientReady = () => {
-    if (!this.client) this.load();
-  };
 
   private handleRetry = () => this.load({ keepScore: true });
 
@@ -152,7 +138,7 @@ export class TesseraChurnGauge extends LitElement {
     if (!keepScore || this.view.state !== 'ready') this.view = { state: 'loading' };
 
     // Without a client yet, stay loading: `tessera-client-ready` calls back here.
-    const client = this.client ?? findDefaultClient();
+    const client = this.tessera.client;
     if (!client) return;
     if (!this.profileId) {
       this.busy = false;
@@ -203,7 +189,7 @@ export class TesseraChurnGauge extends LitElement {
 
   /** "High churn risk: 82% chance of no purchase in the next 90 days". */
   private valueText(score: ChurnScore): string {
-    const locale = resolveLocale(this.locale);
+    const locale = this.tessera.locale;
     return `${BANDS[score.band]} churn risk: ${formatRisk(score.risk, locale)} chance of ${outcome(score, locale)}`;
   }
 
@@ -225,36 +211,21 @@ export class TesseraChurnGauge extends LitElement {
 
   private renderStatus() {
     const { view } = this;
-    const locale = resolveLocale(this.locale);
+    const locale = this.tessera.locale;
     switch (view.state) {
       case 'loading':
         return html`<span class="visually-hidden">Loading churn risk…</span>`;
       case 'no-profile':
         return html`<p class="message">No customer selected.</p>`;
       case 'error':
-        return html`<div class="message message--error">
-          <p class="message__title">Couldn’t load the churn risk</p>
-          <p class="message__text">${advice(view.error, 'this churn score')}</p>
-          <p class="message__code">Error code: <code>${view.error.code}</code></p>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return errorMessage('Couldn’t load the churn risk', advice(view.error, 'this churn score'), view.error, this.handleRetry);
       case 'ready':
-        return html`${view.stale
-          ? html`<div class="banner ${view.stale.offline ? 'banner--offline' : ''}">
-              <span>
-                ${view.stale.offline ? 'Offline' : 'Couldn’t refresh'} — showing data from
-                <time datetime=${new Date(view.stale.fetchedAt).toISOString()} title=${fullDate(view.stale.fetchedAt, locale)}
-                  >${fetchedTime(view.stale.fetchedAt, locale)}</time
-                >
-              </span>
-              <button part="retry-button" class="button button--small" type="button" @click=${this.handleRetry}>Retry</button>
-            </div>`
-          : nothing}${view.score ? nothing : html`<p class="message">Not scored yet — needs a first purchase</p>`}`;
+        return html`${view.stale ? staleBanner(view.stale, locale, this.handleRetry) : nothing}${view.score ? nothing : html`<p class="message">Not scored yet — needs a first purchase</p>`}`;
     }
   }
 
   private renderScore(score: ChurnScore) {
-    const locale = resolveLocale(this.locale);
+    const locale = this.tessera.locale;
     const percent = Math.min(99, Math.max(1, Math.round(score.risk * 100)));
     const scoredAt = new Date(score.scored_at);
     return html`
@@ -290,8 +261,6 @@ export class TesseraChurnGauge extends LitElement {
   }
 }
 
-const BANDS = { low: 'Low', medium: 'Medium', high: 'High' } as const;
-
 /** Readable model names; an unknown model is shown as the backend names it. */
 const MODELS: Record<string, string> = {
   bgnbd: 'BG/NBD',
@@ -308,14 +277,6 @@ function outcome(score: ChurnScore, locale: string | undefined): string {
 }
 
 const capitalise = (text: string) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
-
-/** A probability as a whole percent; never "100%" or "0%", which a model cannot honestly claim. */
-function formatRisk(risk: number, locale: string | undefined): string {
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
-  if (risk > 0.99) return `> ${percent.format(0.99)}`;
-  if (risk < 0.01) return `< ${percent.format(0.01)}`;
-  return percent.format(risk);
-}
 
 /**
  * The semicircle: a track and, over it, the risk's share of the same arc

@@ -1,8 +1,17 @@
 import { css } from 'lit';
-import { themeStyles } from '../shared/theme.styles.ts';
+import { bannerStyles, buttonStyles, errorMessageStyles, skeletonStyles } from '../shared/status.styles.ts';
+import { churnBandStyles } from '../shared/churn.styles.ts';
+import { cardStyles, statusStyles, themeStyles } from '../shared/theme.styles.ts';
 
 export const styles = [
   themeStyles,
+  cardStyles,
+  churnBandStyles,
+  statusStyles,
+  errorMessageStyles,
+  bannerStyles,
+  buttonStyles,
+  skeletonStyles,
   css`
     :host {
       /* The gauge's width; the rest of the card follows the page's layout. */
@@ -14,16 +23,6 @@ export const styles = [
     ul {
       margin: 0;
       padding: 0;
-    }
-
-    .card {
-      display: grid;
-      gap: 12px;
-      padding: 16px;
-      background: var(--_background);
-      color: var(--_color);
-      border: 1px solid var(--_border);
-      border-radius: var(--_radius);
     }
 
     .title {
@@ -42,16 +41,6 @@ export const styles = [
       width: var(--_size);
       max-width: 100%;
       margin-inline: auto;
-    }
-
-    .meter[data-band='low'] {
-      --_churn: var(--_churn-low);
-    }
-    .meter[data-band='medium'] {
-      --_churn: var(--_churn-medium);
-    }
-    .meter[data-band='high'] {
-      --_churn: var(--_churn-high);
     }
 
     .gauge {
@@ -125,59 +114,6 @@ export const styles = [
 
     .message {
       padding: 12px 0;
-      color: var(--_muted);
-      text-align: center;
-    }
-
-    .message--error {
-      display: grid;
-      justify-items: center;
-      gap: 6px;
-    }
-
-    .message__title {
-      font-weight: 600;
-      color: var(--_danger);
-    }
-
-    .message__text {
-      color: var(--_color);
-    }
-
-    .message__code {
-      font-size: 12px;
-    }
-
-    .message__code code {
-      font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-    }
-
-    .banner {
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-      padding: 6px 10px;
-      font-size: 12px;
-      border-radius: 8px;
-      color: var(--_muted);
-      background: color-mix(in srgb, var(--_muted) 10%, var(--_background));
-    }
-
-    .banner--offline {
-      color: var(--_warning);
-      background: var(--_warning-surface);
-    }
-
-    .button {
-      font: inherit;
-      font-weight: 600;
-      color: var(--_color);
-      background: var(--_background);
-      border: 1px solid var(--_border);
-      border-radius: 8px;
-      padding: 6px 14px;
-      cursor: pointer;
     }
 
     .button:hover {
@@ -190,18 +126,6 @@ export const styles = [
       outline-offset: 2px;
     }
 
-    .button--small {
-      padding: 2px 10px;
-      font-size: 12px;
-      background: transparent;
-      color: inherit;
-      border-color: currentColor;
-    }
-
-    .status:empty {
-      display: none;
-    }
-
     .skeleton {
       display: block;
       margin-inline: auto;
@@ -209,20 +133,9 @@ export const styles = [
       max-width: 100%;
       aspect-ratio: 2 / 1;
       border-radius: calc(var(--_size) / 2) calc(var(--_size) / 2) 0 0;
-      background: color-mix(in srgb, var(--_muted) 18%, var(--_background));
-      animation: pulse 1.4s ease-in-out infinite;
-    }
-
-    @keyframes pulse {
-      50% {
-        opacity: 0.45;
-      }
     }
 
     @media (prefers-reduced-motion: reduce) {
-      .skeleton {
-        animation: none;
-      }
       .gauge__value {
         transition: none;
       }

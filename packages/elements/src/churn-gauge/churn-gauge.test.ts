@@ -5,8 +5,9 @@ import { HttpResponse, http } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { configure } from '../client.ts';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, realtimeServer, startWorker } from '../test-support/backend.ts';
+import { once, part, parts, text, until } from '../test-support/dom.ts';
 import { TesseraChurnGauge, defineChurnGauge } from './churn-gauge.ts';
-import { API, once, part, parts, realtimeServer, text, until } from '../test-support/backend.ts';
 
 const ANA_ID = '6f1c2d9e-3b7a-4c1e-9a52-8d0f4e7b21c3';
 const LOW_ID = '2c9e7a14-8f3b-4d6a-b1e5-7a0c3d9f6e21';
@@ -76,7 +77,7 @@ const percent = (risk: number, locale = 'en-US') => new Intl.NumberFormat(locale
 
 describe('<churn-gauge>', () => {
   before(async () => {
-    await worker.start({ quiet: true, onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error() });
+    await startWorker(worker);
   });
 
   beforeEach(() => {

@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraChurnGauge } from './churn-gauge.component.ts';
 
 export * from './churn-gauge.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * defineChurnGauge('acme'); // <acme-churn-gauge profile-id="…">
  */
 export function defineChurnGauge(prefix?: string): void {
-  const name = prefix ? `${prefix}-churn-gauge` : 'churn-gauge';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraChurnGauge {} : TesseraChurnGauge);
+  defineElement('churn-gauge', TesseraChurnGauge, prefix);
 }
 
 defineChurnGauge();

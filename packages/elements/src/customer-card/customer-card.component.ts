@@ -1,6 +1,9 @@
 import { isTesseraError, type Identity, type Profile, type ProfileSnapshot, type Subscription, type Tessera, type TesseraError } from '@tessera/core';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
+import { BANDS, formatRisk } from '../shared/churn.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { errorMessage, liveIndicator, staleBanner } from '../shared/status-messages.ts';
+import { advice, formatMoney, fullDate, humanise, relativeTime } from '../shared/status.ts';
 import { styles } from './customer-card.styles.ts';
 
 /** Detail of `tessera-profile-load`: the cached copy first (if any), then the fresh one. */
@@ -98,6 +101,7 @@ export class TesseraCustomerCard extends LitElement {
   /** Whether live updates flow (`true`), are reconnecting (`false`), or have not started (`undefined`). */
   private declare live: boolean | undefined;
 
+  private readonly tessera = new ClientController(this, { load: () => this.load(), stop: () => this.stop() });
   private subscription: Subscription | undefined;
   private lookup: AbortController | undefined;
   private reportedError: TesseraError | null = null;
@@ -109,26 +113,9 @@ export class TesseraCustomerCard extends LitElement {
     this.busy = true;
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
-    // Re-attached after a move: follow the profile again (the first load starts in willUpdate).
-    if (this.hasUpdated) this.load();
-  }
-
-  override disconnectedCallback() {
-    super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
-    this.stop();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>) {
     if (!this.hasUpdated || changed.has('profileId') || changed.has('email') || changed.has('client')) this.load();
   }
-
-  private handleClientReady = () => {
-    if (!this.client) this.load();
-  };
 
   private handleRetry = () => this.load({ keepProfile: true });
 
@@ -152,7 +139,7 @@ export class TesseraCustomerCard extends LitElement {
     if (!keepProfile || this.view.state !== 'ready') this.view = { state: 'loading' };
 
     // Without a client yet, stay loading: `tessera-client-ready` calls back here.
-    const client = this.client ?? findDefaultClient();
+    const client = this.tessera.client;
     if (!client) return;
     if (!this.profileId && !this.email) {
       // Nothing to look up (a helpdesk sidebar before a ticket is open): not an answer worth an event.
@@ -208,16 +195,6 @@ export class TesseraCustomerCard extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  /** The locale actually used: an invalid `lang` falls back to the browser's default instead of throwing. */
-  private get resolvedLocale(): string | undefined {
-    const wanted = this.locale || document.documentElement.lang || navigator.language;
-    try {
-      return Intl.getCanonicalLocales(wanted)[0];
-    } catch {
-      return undefined;
-    }
-  }
-
   protected override render() {
     const { view } = this;
     const label = view.state === 'ready' ? `Customer: ${displayName(view.profile)}` : 'Customer';
@@ -231,7 +208,7 @@ export class TesseraCustomerCard extends LitElement {
 
   private renderStatus() {
     const { view } = this;
-    const locale = this.resolvedLocale;
+    const locale = this.tessera.locale;
     switch (view.state) {
       case 'loading':
         return html`<span class="visually-hidden">Loading customer…</span>`;
@@ -240,28 +217,19 @@ export class TesseraCustomerCard extends LitElement {
         return html`<p class="message">${wanted ? `No customer found for ${wanted}.` : 'No customer selected.'}</p>`;
       }
       case 'error':
-        return html`<div class="message message--error">
-          <p class="message__title">Couldn’t load this customer</p>
-          <p class="message__text">${advice(view.error)}</p>
-          <p class="message__code">Error code: <code>${view.error.code}</code></p>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return errorMessage(
+          'Couldn’t load this customer',
+          advice(view.error, 'this customer', { offered: 'customer profiles', reader: 'card' }),
+          view.error,
+          this.handleRetry,
+        );
       case 'ready':
-        if (!view.stale) return nothing;
-        return html`<div class="banner ${view.stale.offline ? 'banner--offline' : ''}">
-          <span class="banner__text">
-            ${view.stale.offline ? 'Offline' : 'Couldn’t refresh'} — showing data from
-            <time datetime=${new Date(view.stale.fetchedAt).toISOString()} title=${fullDate(view.stale.fetchedAt, locale)}
-              >${fetchedTime(view.stale.fetchedAt, locale)}</time
-            >
-          </span>
-          <button part="retry-button" class="button button--small" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return view.stale ? staleBanner(view.stale, locale, this.handleRetry) : nothing;
     }
   }
 
   private renderProfile(profile: Profile) {
-    const locale = this.resolvedLocale;
+    const locale = this.tessera.locale;
     const name = displayName(profile);
     // When the name fell back to the email, the email is not repeated below it.
     const email = profile.email !== name ? profile.email : null;
@@ -278,11 +246,7 @@ export class TesseraCustomerCard extends LitElement {
               </p>`
             : nothing}
         </div>
-        ${this.live === undefined
-            ? nothing
-            : html`<span part="live-indicator" class="live ${this.live ? 'live--on' : 'live--off'}" data-live=${String(this.live)}
-                >${this.live ? 'Live' : 'Reconnecting…'}</span
-              >`}
+        ${liveIndicator(this.live)}
       </header>
 
       <dl part="stats" class="stats">
@@ -308,7 +272,7 @@ export class TesseraCustomerCard extends LitElement {
         ${profile.churn
           ? html`<div part="stat churn" class="stat stat--wide churn" data-band=${profile.churn.band}>
               <dt>Churn risk</dt>
-              <dd class="stat__value"><span class="churn__dot" aria-hidden="true"></span>${CHURN_BANDS[profile.churn.band]} · ${formatRisk(profile.churn.risk, locale)}</dd>
+              <dd class="stat__value"><span class="churn__dot" aria-hidden="true"></span>${BANDS[profile.churn.band]} · ${formatRisk(profile.churn.risk, locale)}</dd>
             </div>`
           : nothing}
       </dl>
@@ -356,38 +320,7 @@ function renderSkeleton() {
   `;
 }
 
-/** What the person looking at the card can do about each failure. */
-function advice(error: TesseraError): string {
-  switch (error.code) {
-    case 'network':
-      return 'Tessera can’t be reached. Check your connection, then retry.';
-    case 'unauthorized':
-      return 'Your session has expired or the key was refused. Sign in again, then retry.';
-    case 'forbidden':
-      return 'You don’t have access to this customer. Ask a workspace admin for access.';
-    case 'not_found':
-      return 'This Tessera backend doesn’t offer customer profiles. Check the url given to Tessera.configure().';
-    case 'invalid_response':
-      return 'Tessera answered with data this card doesn’t understand. Update the Tessera script, or contact support with the code below.';
-    case 'server':
-      return 'Tessera had a problem loading this customer. Retry in a moment.';
-    default:
-      // invalid_argument and aborted are developer-facing: their message says what to fix.
-      return error.message;
-  }
-}
-
 /** Readable names of identity kinds and sources; anything else is humanised. */
-const CHURN_BANDS = { low: 'Low', medium: 'Medium', high: 'High' } as const;
-
-/** A probability as a whole percent; never "100%" or "0%", which a model cannot honestly claim. */
-function formatRisk(risk: number, locale: string | undefined): string {
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
-  if (risk > 0.99) return `> ${percent.format(0.99)}`;
-  if (risk < 0.01) return `< ${percent.format(0.01)}`;
-  return percent.format(risk);
-}
-
 const LABELS: Record<string, string> = {
   shopify: 'Shopify',
   shopify_customer: 'Shopify customer',
@@ -413,12 +346,6 @@ const LABELS: Record<string, string> = {
 
 const label = (name: string) => LABELS[name] ?? humanise(name);
 
-/** `order_placed` → "Order placed". */
-function humanise(name: string): string {
-  const words = name.replace(/[_.\-]+/g, ' ').trim();
-  return words.charAt(0).toLocaleUpperCase() + words.slice(1);
-}
-
 function displayName(profile: Profile): string {
   const fullName = [profile.first_name, profile.last_name].filter(Boolean).join(' ');
   return profile.display_name?.trim() || fullName || profile.email || profile.phone || 'Unnamed customer';
@@ -436,49 +363,10 @@ function groupBySource(identities: Identity[]): Map<string, Identity[]> {
   return groups;
 }
 
-function formatMoney(amount: number, currency: string | null, locale: string | undefined): string {
-  if (currency) {
-    try {
-      return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
-    } catch {
-      // An unknown currency code: show the amount without a symbol rather than nothing.
-    }
-  }
-  return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount);
-}
-
 /** A date as the card shows it, with the full date and time a hover away. */
 function renderTime(iso: string, locale: string | undefined, format: (date: Date, locale: string | undefined) => string) {
   const date = new Date(iso);
   return html`<time datetime=${iso} title=${fullDate(date, locale)}>${format(date, locale)}</time>`;
 }
 
-const fullDate = (date: Date | number, locale: string | undefined) =>
-  new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(date);
-
 const monthAndYear = (date: Date, locale: string | undefined) => new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric' }).format(date);
-
-/** The time of day for data fetched today ("14:02"), with the date for anything older. */
-function fetchedTime(fetchedAt: number, locale: string | undefined): string {
-  const sameDay = new Date(fetchedAt).toDateString() === new Date().toDateString();
-  return new Intl.DateTimeFormat(locale, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(fetchedAt);
-}
-
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ['year', 365 * 86_400_000],
-  ['month', 30 * 86_400_000],
-  ['week', 7 * 86_400_000],
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-];
-
-/** "3 days ago", "yesterday", "now": the largest whole unit that fits. */
-function relativeTime(date: Date, locale: string | undefined): string {
-  const elapsed = date.getTime() - Date.now();
-  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(elapsed) >= size) return format.format(Math.trunc(elapsed / size), unit);
-  }
-  return format.format(0, 'second');
-}

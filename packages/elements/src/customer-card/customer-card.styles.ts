@@ -1,4 +1,6 @@
 import { css } from 'lit';
+import { churnBandStyles } from '../shared/churn.styles.ts';
+import { bannerStyles, buttonStyles, errorMessageStyles, liveStyles, skeletonStyles } from '../shared/status.styles.ts';
 
 /** The dark palette, applied by prefers-color-scheme unless theme="light", and by theme="dark". */
 const dark = css`
@@ -17,7 +19,14 @@ const dark = css`
   color-scheme: dark;
 `;
 
-export const styles = css`
+export const styles = [
+  churnBandStyles,
+  errorMessageStyles,
+  bannerStyles,
+  buttonStyles,
+  liveStyles,
+  skeletonStyles,
+  css`
   /*
    * The public --tessera-* properties are read through private --_ ones, so a
    * page may set them on the card or on any ancestor (a theme's :root), and the
@@ -115,27 +124,9 @@ export const styles = css`
 
   .live {
     align-self: flex-start;
-    display: inline-flex;
-    align-items: center;
-    gap: 5px;
     flex-shrink: 0;
-    font-size: 11px;
-    font-weight: 600;
     letter-spacing: 0.02em;
-    color: var(--_muted);
     white-space: nowrap;
-  }
-
-  .live::before {
-    content: '';
-    width: 7px;
-    height: 7px;
-    border-radius: 50%;
-    background: currentColor;
-  }
-
-  .live--on {
-    color: var(--_live);
   }
 
   .contact {
@@ -216,15 +207,6 @@ export const styles = css`
     background: var(--_churn);
   }
 
-  .churn[data-band='low'] {
-    --_churn: var(--_churn-low);
-  }
-  .churn[data-band='medium'] {
-    --_churn: var(--_churn-medium);
-  }
-  .churn[data-band='high'] {
-    --_churn: var(--_churn-high);
-  }
   .churn .stat__value {
     color: var(--_churn);
   }
@@ -323,32 +305,6 @@ export const styles = css`
 
   .message {
     padding: 20px 16px;
-    color: var(--_muted);
-    text-align: center;
-  }
-
-  .message--error {
-    display: grid;
-    justify-items: center;
-    gap: 6px;
-    text-align: center;
-  }
-
-  .message__title {
-    font-weight: 600;
-    color: var(--_danger);
-  }
-
-  .message__text {
-    color: var(--_color);
-  }
-
-  .message__code {
-    font-size: 12px;
-  }
-
-  .message__code code {
-    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   }
 
   .message .button {
@@ -356,31 +312,9 @@ export const styles = css`
   }
 
   .banner {
-    display: flex;
-    align-items: center;
-    justify-content: space-between;
-    gap: 8px;
     padding: 8px 12px 8px 16px;
-    font-size: 12px;
-    color: var(--_muted);
-    background: color-mix(in srgb, var(--_muted) 10%, var(--_background));
+    border-radius: 0;
     border-bottom: 1px solid var(--_border);
-  }
-
-  .banner--offline {
-    color: var(--_warning);
-    background: var(--_warning-surface);
-  }
-
-  .button {
-    font: inherit;
-    font-weight: 600;
-    color: var(--_color);
-    background: var(--_background);
-    border: 1px solid var(--_border);
-    border-radius: 8px;
-    padding: 6px 14px;
-    cursor: pointer;
   }
 
   .button:hover {
@@ -388,18 +322,10 @@ export const styles = css`
     color: var(--_accent);
   }
 
-  .button--small {
-    padding: 2px 10px;
-    font-size: 12px;
-    background: transparent;
-    color: inherit;
-    border-color: currentColor;
-  }
-
   .skeleton {
     display: block;
+    /* Again here, after .avatar: the avatar's placeholder is grey, not the accent. */
     background: color-mix(in srgb, var(--_muted) 18%, var(--_background));
-    animation: pulse 1.4s ease-in-out infinite;
   }
 
   .skeleton--line {
@@ -415,18 +341,6 @@ export const styles = css`
     margin-bottom: 6px;
   }
 
-  @keyframes pulse {
-    50% {
-      opacity: 0.45;
-    }
-  }
-
-  @media (prefers-reduced-motion: reduce) {
-    .skeleton {
-      animation: none;
-    }
-  }
-
   .visually-hidden {
     position: absolute;
     width: 1px;
@@ -435,4 +349,5 @@ export const styles = css`
     clip-path: inset(50%);
     white-space: nowrap;
   }
-`;
+`,
+];

@@ -1,15 +1,14 @@
 /// <reference types="mocha" />
 import { expect } from '@esm-bundle/chai';
 import { createTessera, TesseraError, type Profile, type Tessera } from '@tessera/core';
-import { HttpResponse, http, ws, type WebSocketHandler } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { configure, getDefaultClient } from '../client.ts';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, KEY, realtimeDown, realtimeServer, startWorker } from '../test-support/backend.ts';
+import { once, part, parts, text, until } from '../test-support/dom.ts';
 import { TesseraCustomerCard, defineCustomerCard } from './customer-card.ts';
 
-// A made-up backend: msw answers its RPC calls and plays its realtime server.
-const API = 'https://api.tessera.test';
-const KEY = 'test-anon-key';
 const ANA_ID = '6f1c2d9e-3b7a-4c1e-9a52-8d0f4e7b21c3';
 const WORKSPACE_ID = 'b2a4e1f0-7c3d-4e8a-9f61-0d5c2b7a8e94';
 const DAY = 86_400_000;
@@ -47,39 +46,6 @@ function ana(overrides: Partial<Profile> = {}): Profile {
 const getProfile = (answer: (profileId: string) => Response | Promise<Response>) =>
   http.post(`${API}/rest/v1/rpc/get_profile`, async ({ request }) => answer(((await request.json()) as { profile_id: string }).profile_id));
 
-/**
- * Enough of Supabase Realtime's Phoenix protocol (serializer 2.0.0: JSON arrays
- * of [join_ref, ref, topic, event, payload]) to join channels and push changes.
- */
-function realtimeServer() {
-  const joined: { send(data: string): void; joinRef: string; topic: string }[] = [];
-  const handler = ws.link(`${API.replace(/^http/, 'ws')}/realtime/v1/websocket`).addEventListener('connection', ({ client }) => {
-    client.addEventListener('message', (event) => {
-      const [joinRef, ref, topic, kind, payload] = JSON.parse(String(event.data));
-      const reply = (response: unknown) => client.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status: 'ok', response }]));
-      if (kind !== 'phx_join') return reply({});
-      // The server answers each postgres_changes binding with the id it will tag changes with.
-      reply({ postgres_changes: payload.config.postgres_changes.map((change: object, index: number) => ({ ...change, id: index + 1 })) });
-      joined.push({ send: (data) => client.send(data), joinRef, topic });
-    });
-  });
-  return {
-    handler,
-    // The SDK numbers its topics (profile:{id}:{n}): one join per element.
-    isJoined: (topic: string) => joined.some((channel) => channel.topic.startsWith(`${topic}:`)),
-    /** A row of `profiles` changed, as Postgres logical replication reports it. */
-    profileChanged(id: string) {
-      for (const channel of joined.filter((c) => c.topic.startsWith(`realtime:profile:${id}:`))) {
-        const data = { type: 'UPDATE', schema: 'public', table: 'profiles', commit_timestamp: new Date().toISOString(), record: { id }, old_record: { id }, columns: [], errors: null };
-        channel.send(JSON.stringify([channel.joinRef, null, channel.topic, 'postgres_changes', { ids: [1], data }]));
-      }
-    },
-  };
-}
-
-/** A realtime endpoint that is down: every connection is dropped at once. */
-const realtimeDown: WebSocketHandler = ws.link(`${API.replace(/^http/, 'ws')}/realtime/v1/websocket`).addEventListener('connection', ({ client }) => client.close());
-
 let realtime = realtimeServer();
 const worker = setupWorker();
 const clients: Tessera[] = [];
@@ -100,21 +66,6 @@ function mount(attributes: Record<string, string>, tessera: Tessera | null = cli
   return card;
 }
 
-async function until(condition: () => unknown, what: string, timeoutMs = 4_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const once = <K extends keyof HTMLElementEventMap>(target: HTMLElement, type: K) =>
-  new Promise<HTMLElementEventMap[K]>((resolve) => target.addEventListener(type, resolve, { once: true }));
-
-const part = (card: HTMLElement, name: string) => card.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
-const parts = (card: HTMLElement, name: string) => [...card.shadowRoot!.querySelectorAll<HTMLElement>(`[part~="${name}"]`)];
-// Collapses template whitespace only: Intl output keeps its no-break spaces.
-const text = (element: Element | null | undefined) => element?.textContent?.replace(/[ \t\n\r]+/g, ' ').trim() ?? '';
 const stat = (card: HTMLElement, label: string) => parts(card, 'stat').find((element) => text(element.querySelector('dt')) === label);
 const retryButton = (card: HTMLElement) => part(card, 'retry-button') as HTMLButtonElement | null;
 const rendered = (card: TesseraCustomerCard) => until(() => part(card, 'name'), 'the profile to render');
@@ -127,10 +78,7 @@ const loadedFromNetwork = (card: TesseraCustomerCard) =>
 
 describe('<customer-card>', () => {
   before(async () => {
-    await worker.start({
-      quiet: true,
-      onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error(),
-    });
+    await startWorker(worker);
   });
 
   beforeEach(() => {

@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraCustomerCard } from './customer-card.component.ts';
 
 export * from './customer-card.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * Tessera.define('acme'); // <acme-customer-card email="…">
  */
 export function defineCustomerCard(prefix?: string): void {
-  const name = prefix ? `${prefix}-customer-card` : 'customer-card';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraCustomerCard {} : TesseraCustomerCard);
+  defineElement('customer-card', TesseraCustomerCard, prefix);
 }
 
 defineCustomerCard();

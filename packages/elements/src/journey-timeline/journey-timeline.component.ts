@@ -2,8 +2,9 @@ import { isTesseraError, type JourneyEvent, type JourneyPage, type Snapshot, typ
 import type { Chart } from 'chart.js';
 import { loadChartJs } from '../shared/chart.ts';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
-import { advice, fetchedTime, formatMoney, fullDate, relativeTime, resolveLocale } from '../shared/status.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { errorMessage, staleBanner } from '../shared/status-messages.ts';
+import { advice, formatMoney, fullDate, relativeTime } from '../shared/status.ts';
 import { activity, periodLabel } from './activity.ts';
 import { styles } from './journey-timeline.styles.ts';
 
@@ -120,6 +121,7 @@ export class TesseraJourneyTimeline extends LitElement {
   /** Read out politely when live events arrive. */
   private declare announcement: string;
 
+  private readonly tessera = new ClientController(this, { load: () => this.load(), stop: () => this.stop() });
   private subscription: Subscription | undefined;
   private olderRead: AbortController | undefined;
   private reportedError: TesseraError | null = null;
@@ -143,16 +145,8 @@ export class TesseraJourneyTimeline extends LitElement {
     this.announcement = '';
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
-    if (this.hasUpdated) this.load();
-  }
-
   override disconnectedCallback() {
     super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
-    this.stop();
     this.destroyChart();
   }
 
@@ -171,10 +165,6 @@ export class TesseraJourneyTimeline extends LitElement {
       .map((source) => source.trim())
       .filter(Boolean);
   }
-
-  private handleClientReady = () => {
-    if (!this.client) this.load();
-  };
 
   private handleRetry = () => this.load({ keepEvents: true });
 
@@ -203,7 +193,7 @@ export class TesseraJourneyTimeline extends LitElement {
       this.knownSources = [];
     }
 
-    const client = this.client ?? findDefaultClient();
+    const client = this.tessera.client;
     if (!client) return;
     if (!this.profileId) {
       this.busy = false;
@@ -251,7 +241,7 @@ export class TesseraJourneyTimeline extends LitElement {
       this.view = { state: 'ready' };
       if (liveChange) {
         const arrived = page.events.filter((event) => !shown.has(event.id) && (!newest || compareEvents(event, newest) < 0)).length;
-        if (arrived) this.announcement = `${new Intl.NumberFormat(resolveLocale(this.locale)).format(arrived)} new ${arrived === 1 ? 'event' : 'events'}`;
+        if (arrived) this.announcement = `${new Intl.NumberFormat(this.tessera.locale).format(arrived)} new ${arrived === 1 ? 'event' : 'events'}`;
       }
     }
     this.emit('tessera-journey-load', { page, source: firstFresh ? 'network' : snapshot.source });
@@ -282,7 +272,7 @@ export class TesseraJourneyTimeline extends LitElement {
   }
 
   private handleShowOlder = async () => {
-    const client = this.client ?? findDefaultClient();
+    const client = this.tessera.client;
     const cursor = this.cursor;
     if (!client || !this.profileId || !cursor || this.older.state === 'loading') return;
     this.olderRead?.abort();
@@ -369,7 +359,7 @@ export class TesseraJourneyTimeline extends LitElement {
       responsive: true,
       maintainAspectRatio: false,
       animation: reduceMotion ? (false as const) : { duration: 300 },
-      locale: resolveLocale(this.locale) ?? 'en-US',
+      locale: this.tessera.locale ?? 'en-US',
       scales: {
         x: { stacked: true, grid: { display: false }, ticks: { color: muted }, border: { color: border } },
         y: { stacked: true, beginAtZero: true, ticks: { color: muted, precision: 0 }, grid: { color: border }, border: { display: false } },
@@ -380,7 +370,7 @@ export class TesseraJourneyTimeline extends LitElement {
 
   private chartData() {
     const data = activity(this.events);
-    const locale = resolveLocale(this.locale);
+    const locale = this.tessera.locale;
     return {
       labels: data.periods.map((period) => periodLabel(period, data.unit, locale)),
       datasets: data.sources.map((source) => ({
@@ -438,7 +428,7 @@ export class TesseraJourneyTimeline extends LitElement {
 
   private renderStatus() {
     const { view } = this;
-    const locale = resolveLocale(this.locale);
+    const locale = this.tessera.locale;
     switch (view.state) {
       case 'loading':
         return html`<span class="visually-hidden">Loading journey…</span>`;
@@ -447,24 +437,9 @@ export class TesseraJourneyTimeline extends LitElement {
       case 'missing':
         return html`<p class="message">No customer found for profile ${this.profileId}.</p>`;
       case 'error':
-        return html`<div class="message message--error">
-          <p class="message__title">Couldn’t load the journey</p>
-          <p class="message__text">${advice(view.error, 'this journey')}</p>
-          <p class="message__code">Error code: <code>${view.error.code}</code></p>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return errorMessage('Couldn’t load the journey', advice(view.error, 'this journey'), view.error, this.handleRetry);
       case 'ready':
-        return html`${view.stale
-          ? html`<div class="banner ${view.stale.offline ? 'banner--offline' : ''}">
-              <span>
-                ${view.stale.offline ? 'Offline' : 'Couldn’t refresh'} — showing data from
-                <time datetime=${new Date(view.stale.fetchedAt).toISOString()} title=${fullDate(view.stale.fetchedAt, locale)}
-                  >${fetchedTime(view.stale.fetchedAt, locale)}</time
-                >
-              </span>
-              <button part="retry-button" class="button button--small" type="button" @click=${this.handleRetry}>Retry</button>
-            </div>`
-          : nothing}${this.events.length
+        return html`${view.stale ? staleBanner(view.stale, locale, this.handleRetry) : nothing}${this.events.length
           ? nothing
           : html`<p class="message">${this.selected.length ? 'No activity from the selected sources' : 'No activity yet'}</p>`}`;
     }
@@ -472,7 +447,7 @@ export class TesseraJourneyTimeline extends LitElement {
 
   private renderChart() {
     const data = activity(this.events);
-    const locale = resolveLocale(this.locale);
+    const locale = this.tessera.locale;
     const per = data.unit === 'week' ? 'week' : 'month';
     return html`<figure part="chart" class="chart">
       <figcaption id="chart-caption" class="chart__caption">Events per ${per} by source</figcaption>
@@ -499,7 +474,7 @@ export class TesseraJourneyTimeline extends LitElement {
   }
 
   private renderEvents() {
-    const locale = resolveLocale(this.locale);
+    const locale = this.tessera.locale;
     return html`
       <ol part="events" class="events" aria-label="Events, newest first">
         ${this.events.map((event) => {

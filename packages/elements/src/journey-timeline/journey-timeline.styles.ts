@@ -1,24 +1,21 @@
 import { css } from 'lit';
-import { themeStyles } from '../shared/theme.styles.ts';
+import { bannerStyles, buttonStyles, errorMessageStyles, skeletonStyles } from '../shared/status.styles.ts';
+import { cardStyles, statusStyles, themeStyles } from '../shared/theme.styles.ts';
 
 export const styles = [
   themeStyles,
+  cardStyles,
+  statusStyles,
+  errorMessageStyles,
+  bannerStyles,
+  buttonStyles,
+  skeletonStyles,
   css`
     p,
     ol,
     figure {
       margin: 0;
       padding: 0;
-    }
-
-    .card {
-      display: grid;
-      gap: 12px;
-      padding: 16px;
-      background: var(--_background);
-      color: var(--_color);
-      border: 1px solid var(--_border);
-      border-radius: var(--_radius);
     }
 
     .title,
@@ -186,59 +183,6 @@ export const styles = [
 
     .message {
       padding: 12px 0;
-      color: var(--_muted);
-      text-align: center;
-    }
-
-    .message--error {
-      display: grid;
-      justify-items: center;
-      gap: 6px;
-    }
-
-    .message__title {
-      font-weight: 600;
-      color: var(--_danger);
-    }
-
-    .message__text {
-      color: var(--_color);
-    }
-
-    .message__code {
-      font-size: 12px;
-    }
-
-    .message__code code {
-      font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-    }
-
-    .banner {
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-      padding: 6px 10px;
-      font-size: 12px;
-      border-radius: 8px;
-      color: var(--_muted);
-      background: color-mix(in srgb, var(--_muted) 10%, var(--_background));
-    }
-
-    .banner--offline {
-      color: var(--_warning);
-      background: var(--_warning-surface);
-    }
-
-    .button {
-      font: inherit;
-      font-weight: 600;
-      color: var(--_color);
-      background: var(--_background);
-      border: 1px solid var(--_border);
-      border-radius: 8px;
-      padding: 6px 14px;
-      cursor: pointer;
     }
 
     .button:hover,
@@ -251,24 +195,12 @@ export const styles = [
       opacity: 0.7;
     }
 
-    .button--small {
-      padding: 2px 10px;
-      font-size: 12px;
-      background: transparent;
-      color: inherit;
-      border-color: currentColor;
-    }
-
     .button:focus-visible,
     .chip:focus-visible,
     .event:focus-visible {
       outline: 2px solid var(--_accent);
       outline-offset: 2px;
       border-radius: 4px;
-    }
-
-    .status:empty {
-      display: none;
     }
 
     .skeleton-list {
@@ -280,20 +212,6 @@ export const styles = [
       display: block;
       height: 14px;
       border-radius: 6px;
-      background: color-mix(in srgb, var(--_muted) 18%, var(--_background));
-      animation: pulse 1.4s ease-in-out infinite;
-    }
-
-    @keyframes pulse {
-      50% {
-        opacity: 0.45;
-      }
-    }
-
-    @media (prefers-reduced-motion: reduce) {
-      .skeleton {
-        animation: none;
-      }
     }
   `,
 ];

@@ -4,8 +4,9 @@ import { createTessera, type JourneyEvent, type JourneyPage, type Tessera } from
 import { sendKeys } from '@web/test-runner-commands';
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupWorker } from 'msw/browser';
-import { API, once, part, parts, realtimeServer, text, until } from '../test-support/backend.ts';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, realtimeServer, startWorker } from '../test-support/backend.ts';
+import { once, part, parts, text, until } from '../test-support/dom.ts';
 import { TesseraJourneyTimeline, defineJourneyTimeline } from './journey-timeline.ts';
 
 const ANA_ID = '6f1c2d9e-3b7a-4c1e-9a52-8d0f4e7b21c3';
@@ -124,7 +125,7 @@ describe('<journey-timeline>', () => {
   before(async () => {
     // The test page loads hundreds of modules: make room so the timing of a later chart.js request is not dropped.
     performance.setResourceTimingBufferSize(10_000);
-    await worker.start({ quiet: true, onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error() });
+    await startWorker(worker);
   });
 
   beforeEach(() => {

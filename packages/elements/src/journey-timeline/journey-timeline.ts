@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraJourneyTimeline } from './journey-timeline.component.ts';
 
 export * from './journey-timeline.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * defineJourneyTimeline('acme'); // <acme-journey-timeline profile-id="…">
  */
 export function defineJourneyTimeline(prefix?: string): void {
-  const name = prefix ? `${prefix}-journey-timeline` : 'journey-timeline';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraJourneyTimeline {} : TesseraJourneyTimeline);
+  defineElement('journey-timeline', TesseraJourneyTimeline, prefix);
 }
 
 defineJourneyTimeline();

@@ -1,6 +1,8 @@
 import { isTesseraError, type ProfileSummary, type Tessera, type TesseraError } from '@tessera/core';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { retryLine } from '../shared/retry-line.ts';
+import { formatMoney } from '../shared/status.ts';
 import { styles } from './profile-search.styles.ts';
 
 /**
@@ -95,6 +97,16 @@ export class TesseraProfileSearch extends LitElement {
   /** Index in `hits` of the active option, -1 for none. */
   private declare activeIndex: number;
 
+  private readonly tessera = new ClientController(this, {
+    load: () => {
+      if (this.query.trim()) this.search();
+    },
+    stop: () => {
+      clearTimeout(this.timer);
+      this.request?.abort();
+    },
+    reloadOnReconnect: false,
+  });
   private timer: ReturnType<typeof setTimeout> | undefined;
   private request: AbortController | undefined;
 
@@ -111,26 +123,10 @@ export class TesseraProfileSearch extends LitElement {
     this.activeIndex = -1;
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
-  }
-
-  override disconnectedCallback() {
-    super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
-    clearTimeout(this.timer);
-    this.request?.abort();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>) {
     // A new client or limit answers differently: search again for what is typed.
     if (this.hasUpdated && (changed.has('client') || changed.has('limit')) && this.query.trim()) this.search();
   }
-
-  private handleClientReady = () => {
-    if (!this.client && this.query.trim()) this.search();
-  };
 
   private handleInput = (event: InputEvent) => {
     this.query = (event.target as HTMLInputElement).value;
@@ -161,7 +157,7 @@ export class TesseraProfileSearch extends LitElement {
   private search() {
     clearTimeout(this.timer);
     this.request?.abort();
-    const client = this.client ?? findDefaultClient();
+    const client = this.tessera.client;
     const query = this.query.trim();
     // Without a client yet, show that a search is pending: `tessera-client-ready` calls back here.
     this.view = { state: 'searching' };
@@ -255,16 +251,6 @@ export class TesseraProfileSearch extends LitElement {
     return this.view.state === 'ready' || this.view.state === 'searching';
   }
 
-  /** The locale actually used: an invalid `lang` falls back to the browser's default instead of throwing. */
-  private get resolvedLocale(): string | undefined {
-    const wanted = this.locale || document.documentElement.lang || navigator.language;
-    try {
-      return Intl.getCanonicalLocales(wanted)[0];
-    } catch {
-      return undefined;
-    }
-  }
-
   protected override render() {
     const { view, open } = this;
     const showList = open && this.listable && this.hits.length > 0;
@@ -316,7 +302,7 @@ export class TesseraProfileSearch extends LitElement {
         <span part="option-name" class="option__name">${name}</span>
         ${hit.email && hit.email !== name ? html`<span part="option-email" class="option__email">${hit.email}</span>` : nothing}
       </span>
-      <span part="option-revenue" class="option__revenue">${formatMoney(hit.lifetime_revenue, hit.currency, this.resolvedLocale)}</span>
+      <span part="option-revenue" class="option__revenue">${formatMoney(hit.lifetime_revenue, hit.currency, this.tessera.locale)}</span>
     </li>`;
   }
 
@@ -329,36 +315,19 @@ export class TesseraProfileSearch extends LitElement {
         return html`<p class="message">Searching…</p>`;
       case 'ready': {
         if (this.hits.length) {
-          const count = new Intl.NumberFormat(this.resolvedLocale).format(this.hits.length);
+          const count = new Intl.NumberFormat(this.tessera.locale).format(this.hits.length);
           return html`<span class="visually-hidden">${count} ${this.hits.length === 1 ? 'customer' : 'customers'} found</span>`;
         }
         return html`<p class="message">No customers match “${this.query.trim()}”</p>`;
       }
       case 'offline':
-        return html`<div class="message message--offline">
-          <span>Offline — search needs a connection</span>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return retryLine({ offline: 'Offline — search needs a connection' }, this.handleRetry);
       case 'error':
-        return html`<div class="message message--error">
-          <span>Couldn’t search customers (error code <code>${view.error.code}</code>)</span>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return retryLine({ failed: 'Couldn’t search customers', error: view.error }, this.handleRetry);
     }
   }
 }
 
 function displayName(hit: ProfileSummary): string {
   return hit.display_name?.trim() || hit.email || hit.phone || 'Unnamed customer';
-}
-
-function formatMoney(amount: number, currency: string | null, locale: string | undefined): string {
-  if (currency) {
-    try {
-      return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
-    } catch {
-      // An unknown currency code: show the amount without a symbol rather than nothing.
-    }
-  }
-  return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount);
 }

@@ -1,8 +1,13 @@
 import { css } from 'lit';
+import { outlineButtonStyles, retryLineStyles } from '../shared/retry-line.styles.ts';
+import { optionStyles } from '../shared/listbox.styles.ts';
 import { themeStyles } from '../shared/theme.styles.ts';
 
 export const styles = [
   themeStyles,
+  optionStyles,
+  retryLineStyles,
+  outlineButtonStyles,
   css`
     .search {
       position: relative;
@@ -63,33 +68,13 @@ export const styles = [
     }
 
     .option {
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 12px;
       padding: 6px 8px;
-      border-radius: calc(var(--_radius) - 4px);
-      cursor: pointer;
-    }
-
-    .option:hover {
-      background: color-mix(in srgb, var(--_muted) 10%, var(--_background));
     }
 
     .option--active,
     .option--active:hover {
       background: color-mix(in srgb, var(--_accent) 14%, var(--_background));
       box-shadow: inset 3px 0 0 var(--_accent);
-    }
-
-    .option__text {
-      display: grid;
-      min-width: 0;
-    }
-
-    .option__name {
-      font-weight: 600;
-      overflow-wrap: anywhere;
     }
 
     .option__email {
@@ -106,34 +91,12 @@ export const styles = [
     }
 
     .message {
-      margin: 0;
       padding: 10px 12px;
-      color: var(--_muted);
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-    }
-
-    .message--error {
-      color: var(--_danger);
     }
 
     .message--offline {
-      color: var(--_warning);
-      background: var(--_warning-surface);
       border-radius: var(--_radius);
     }
 
-    .button {
-      font: inherit;
-      font-weight: 600;
-      color: inherit;
-      background: transparent;
-      border: 1px solid currentColor;
-      border-radius: 8px;
-      padding: 2px 10px;
-      cursor: pointer;
-    }
   `,
 ];

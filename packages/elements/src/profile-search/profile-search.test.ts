@@ -1,14 +1,13 @@
 /// <reference types="mocha" />
 import { expect } from '@esm-bundle/chai';
-import { createTessera, type ProfileSummary, type Tessera } from '@tessera/core';
+import type { ProfileSummary } from '@tessera/core';
 import { HttpResponse, http } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, mountElement, startWorker } from '../test-support/backend.ts';
+import { once, text, until } from '../test-support/dom.ts';
 import { TesseraProfileSearch, defineProfileSearch } from './profile-search.ts';
 
-// A made-up backend: msw answers its RPC calls.
-const API = 'https://api.tessera.test';
-const KEY = 'test-anon-key';
 
 const ANA: ProfileSummary = {
   id: '6f1c2d9e-3b7a-4c1e-9a52-8d0f4e7b21c3',
@@ -51,31 +50,11 @@ const searchProfiles = (answer: (args: SearchArgs) => Response | Promise<Respons
 const worker = setupWorker();
 let searches: SearchArgs[] = [];
 
-async function mount(attributes: Record<string, string> = {}, tag = 'profile-search'): Promise<TesseraProfileSearch> {
-  const element = document.createElement(tag) as TesseraProfileSearch;
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  element.locale ??= 'en-US';
-  element.client = createTessera({ url: API, key: KEY, cache: false }) as Tessera;
-  document.body.append(element);
-  await element.updateComplete;
-  return element;
-}
-
-async function until(condition: () => unknown, what: string, timeoutMs = 4_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const once = <K extends keyof HTMLElementEventMap>(target: HTMLElement, type: K) =>
-  new Promise<HTMLElementEventMap[K]>((resolve) => target.addEventListener(type, resolve, { once: true }));
+const mount = (attributes: Record<string, string> = {}, tag = 'profile-search') => mountElement<TesseraProfileSearch>(tag, attributes);
 
 const input = (element: HTMLElement) => element.shadowRoot!.querySelector('input')!;
 const options = (element: HTMLElement) => [...element.shadowRoot!.querySelectorAll<HTMLElement>('[role="option"]')];
 const status = (element: HTMLElement) => element.shadowRoot!.querySelector<HTMLElement>('[part~="status"]')!;
-const text = (element: Element | null | undefined) => element?.textContent?.replace(/[ \t\n\r]+/g, ' ').trim() ?? '';
 const retry = (element: HTMLElement) => element.shadowRoot!.querySelector<HTMLButtonElement>('[part~="retry-button"]');
 
 function type(element: HTMLElement, value: string) {
@@ -92,7 +71,7 @@ function press(element: HTMLElement, key: string) {
 const listed = (element: HTMLElement) => until(() => options(element).length > 0, 'the hits to be listed');
 
 describe('<profile-search>', () => {
-  before(() => worker.start({ quiet: true, onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error() }));
+  before(() => startWorker(worker));
 
   beforeEach(() => {
     searches = [];

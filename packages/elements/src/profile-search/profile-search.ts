@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraProfileSearch } from './profile-search.component.ts';
 
 export * from './profile-search.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * defineProfileSearch('acme'); // <acme-profile-search limit="5">
  */
 export function defineProfileSearch(prefix?: string): void {
-  const name = prefix ? `${prefix}-profile-search` : 'profile-search';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraProfileSearch {} : TesseraProfileSearch);
+  defineElement('profile-search', TesseraProfileSearch, prefix);
 }
 
 defineProfileSearch();

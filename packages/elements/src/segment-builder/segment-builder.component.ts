@@ -1,6 +1,7 @@
 import { isTesseraError, type SavedSegment, type SegmentParseError, type Tessera, type TesseraError } from '@tessera/core';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { people } from '../shared/people.ts';
 import { styles } from './segment-builder.styles.ts';
 
 /** Detail of `tessera-segment-input`: the query text after an edit, and whether it parses. */
@@ -99,6 +100,15 @@ export class TesseraSegmentBuilder extends LitElement {
   private declare count: Count;
   private declare saving: Save;
 
+  private readonly tessera = new ClientController(this, {
+    load: () => void this.check({ announce: false }),
+    stop: () => {
+      clearTimeout(this.previewTimer);
+      this.preview?.abort();
+      this.saveRequest?.abort();
+    },
+    reloadOnReconnect: false,
+  });
   /** Parses are async (the language loads on first use): only the latest edit's result is shown. */
   private parseRun = 0;
   /** The text last given to `check`, so an edit already being checked is not checked twice. */
@@ -116,30 +126,9 @@ export class TesseraSegmentBuilder extends LitElement {
     this.saving = { state: 'idle' };
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
-  }
-
-  override disconnectedCallback() {
-    super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
-    clearTimeout(this.previewTimer);
-    this.preview?.abort();
-    this.saveRequest?.abort();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>) {
     const edited = changed.has('value') && this.value !== this.checkedText;
     if (!this.hasUpdated || edited || changed.has('client')) void this.check({ announce: false });
-  }
-
-  private handleClientReady = () => {
-    if (!this.client) void this.check({ announce: false });
-  };
-
-  private get resolvedClient() {
-    return this.client ?? findDefaultClient();
   }
 
   private handleQueryInput = (event: InputEvent) => {
@@ -175,7 +164,7 @@ export class TesseraSegmentBuilder extends LitElement {
     const text = (this.checkedText = this.value ?? '');
     clearTimeout(this.previewTimer);
     this.preview?.abort();
-    const client = this.resolvedClient;
+    const client = this.tessera.client;
     if (!text.trim()) {
       this.parsed = { state: 'empty' };
       this.count = { state: 'idle' };
@@ -203,7 +192,7 @@ export class TesseraSegmentBuilder extends LitElement {
     this.count = { state: 'counting' };
     const text = this.value;
     this.previewTimer = setTimeout(() => {
-      const client = this.resolvedClient;
+      const client = this.tessera.client;
       if (!client) return;
       const request = (this.preview = new AbortController());
       client.segments.preview(text, { limit: 0, signal: request.signal }).then(
@@ -221,7 +210,7 @@ export class TesseraSegmentBuilder extends LitElement {
 
   /** Saves the segment under its name; resolves once the backend answered (or the save could not start). */
   async save(): Promise<void> {
-    const client = this.resolvedClient;
+    const client = this.tessera.client;
     if (this.parsed.state !== 'valid' || !client || this.saving.state === 'saving') return;
     const name = this.name.trim();
     if (!name) {
@@ -241,16 +230,6 @@ export class TesseraSegmentBuilder extends LitElement {
     } catch (error) {
       if (request.signal.aborted || isTesseraError(error, 'aborted')) return;
       this.saving = isTesseraError(error, 'network') ? { state: 'offline' } : { state: 'error', error: error as TesseraError };
-    }
-  }
-
-  /** The locale actually used: an invalid `lang` falls back to the browser's default instead of throwing. */
-  private get resolvedLocale(): string | undefined {
-    const wanted = this.locale || document.documentElement.lang || navigator.language;
-    try {
-      return Intl.getCanonicalLocales(wanted)[0];
-    } catch {
-      return undefined;
     }
   }
 
@@ -326,7 +305,7 @@ export class TesseraSegmentBuilder extends LitElement {
       case 'counting':
         return html`<span class="muted">Counting…</span>`;
       case 'ready':
-        return html`<span class="count__value">${people(count.count, this.resolvedLocale)}</span>`;
+        return html`<span class="count__value">${people(count.count, this.tessera.locale)}</span>`;
       case 'offline':
         return html`<span class="warning">Offline — counting needs a connection</span>
           <button part="retry-button" class="button button--small" type="button" @click=${this.handleRetryCount}>Retry</button>`;
@@ -345,17 +324,11 @@ export class TesseraSegmentBuilder extends LitElement {
       case 'unnamed':
         return html`<span class="danger">Give the segment a name to save it</span>`;
       case 'saved':
-        return html`<span>Saved “${saving.segment.name}” · ${people(saving.segment.members, this.resolvedLocale)}</span>`;
+        return html`<span>Saved “${saving.segment.name}” · ${people(saving.segment.members, this.tessera.locale)}</span>`;
       case 'offline':
         return html`<span class="warning">Offline — saving needs a connection. Try again once you’re back online.</span>`;
       case 'error':
         return html`<span class="danger">Couldn’t save the segment: ${saving.error.message}</span>`;
     }
   }
-}
-
-/** "1 person", "1,234 people", in the locale. */
-function people(count: number, locale: string | undefined): string {
-  const number = new Intl.NumberFormat(locale).format(count);
-  return new Intl.PluralRules(locale).select(count) === 'one' ? `${number} person` : `${number} people`;
 }

@@ -1,15 +1,14 @@
 /// <reference types="mocha" />
 import { expect } from '@esm-bundle/chai';
-import { createTessera, type SavedSegment, type SegmentNode } from '@tessera/core';
+import type { SavedSegment, SegmentNode } from '@tessera/core';
 import { parseSegment } from '@tessera/core/segments';
 import { HttpResponse, http } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, mountElement, startWorker } from '../test-support/backend.ts';
+import { once, part, text, until } from '../test-support/dom.ts';
 import { TesseraSegmentBuilder, defineSegmentBuilder } from './segment-builder.ts';
 
-// A made-up backend: msw answers its RPC calls.
-const API = 'https://api.tessera.test';
-const KEY = 'test-anon-key';
 
 const LAPSED = 'amount_spent > 100 AND last_order_date < -90d';
 
@@ -51,29 +50,8 @@ const worker = setupWorker();
 let previews: PreviewArgs[] = [];
 let saves: SaveArgs[] = [];
 
-async function mount(attributes: Record<string, string> = {}, tag = 'segment-builder'): Promise<TesseraSegmentBuilder> {
-  const element = document.createElement(tag) as TesseraSegmentBuilder;
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  element.locale ??= 'en-US';
-  element.client = createTessera({ url: API, key: KEY, cache: false });
-  document.body.append(element);
-  await element.updateComplete;
-  return element;
-}
+const mount = (attributes: Record<string, string> = {}, tag = 'segment-builder') => mountElement<TesseraSegmentBuilder>(tag, attributes);
 
-async function until(condition: () => unknown, what: string, timeoutMs = 4_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const once = <K extends keyof HTMLElementEventMap>(target: HTMLElement, type: K) =>
-  new Promise<HTMLElementEventMap[K]>((resolve) => target.addEventListener(type, resolve, { once: true }));
-
-const part = (element: HTMLElement, name: string) => element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
-const text = (element: Element | null | undefined) => element?.textContent?.replace(/[ \t\n\r]+/g, ' ').trim() ?? '';
 const query = (element: HTMLElement) => part(element, 'query') as HTMLTextAreaElement;
 const saveButton = (element: HTMLElement) => part(element, 'save-button') as HTMLButtonElement;
 const countText = (element: HTMLElement) => text(part(element, 'count'));
@@ -85,7 +63,7 @@ function typeInto(field: HTMLInputElement | HTMLTextAreaElement, value: string) 
 }
 
 describe('<segment-builder>', () => {
-  before(() => worker.start({ quiet: true, onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error() }));
+  before(() => startWorker(worker));
 
   beforeEach(() => {
     previews = [];

@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraSegmentBuilder } from './segment-builder.component.ts';
 
 export * from './segment-builder.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * defineSegmentBuilder('acme'); // <acme-segment-builder value="has instagram">
  */
 export function defineSegmentBuilder(prefix?: string): void {
-  const name = prefix ? `${prefix}-segment-builder` : 'segment-builder';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraSegmentBuilder {} : TesseraSegmentBuilder);
+  defineElement('segment-builder', TesseraSegmentBuilder, prefix);
 }
 
 defineSegmentBuilder();

@@ -1,6 +1,8 @@
 import { isTesseraError, type SavedSegment, type Tessera, type TesseraError } from '@tessera/core';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { retryLine } from '../shared/retry-line.ts';
+import { people } from '../shared/people.ts';
 import { styles } from './segment-list.styles.ts';
 
 /** Detail of `tessera-segment-select`: the saved segment that was chosen. */
@@ -68,6 +70,7 @@ export class TesseraSegmentList extends LitElement {
   /** The option the keyboard is on (`aria-activedescendant`). */
   private declare activeIndex: number;
 
+  private readonly tessera = new ClientController(this, { load: () => this.refresh(), stop: () => this.request?.abort() });
   private request: AbortController | undefined;
 
   constructor() {
@@ -76,25 +79,9 @@ export class TesseraSegmentList extends LitElement {
     this.activeIndex = 0;
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
-    if (this.hasUpdated) this.refresh();
-  }
-
-  override disconnectedCallback() {
-    super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
-    this.request?.abort();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>) {
     if (!this.hasUpdated || changed.has('client')) this.refresh();
   }
-
-  private handleClientReady = () => {
-    if (!this.client) this.refresh();
-  };
 
   /**
    * Reads the segments again, e.g. after `<segment-builder>` saved one.
@@ -105,7 +92,7 @@ export class TesseraSegmentList extends LitElement {
   refresh(): void {
     this.request?.abort();
     this.view = { state: 'loading' };
-    const client = this.client ?? findDefaultClient();
+    const client = this.tessera.client;
     if (!client) return; // `tessera-client-ready` calls back here.
     const request = (this.request = new AbortController());
     client.segments.list({ signal: request.signal }).then(
@@ -143,16 +130,6 @@ export class TesseraSegmentList extends LitElement {
   private choose(segment: SavedSegment) {
     this.selected = segment.id;
     this.dispatchEvent(new CustomEvent('tessera-segment-select', { detail: { segment }, bubbles: true, composed: true }));
-  }
-
-  /** The locale actually used: an invalid `lang` falls back to the browser's default instead of throwing. */
-  private get resolvedLocale(): string | undefined {
-    const wanted = this.locale || document.documentElement.lang || navigator.language;
-    try {
-      return Intl.getCanonicalLocales(wanted)[0];
-    } catch {
-      return undefined;
-    }
   }
 
   protected override render() {
@@ -199,7 +176,7 @@ export class TesseraSegmentList extends LitElement {
         <span part="option-name" class="option__name">${segment.name}</span>
         <span part="option-query" class="option__query">${segment.query}</span>
       </span>
-      <span part="option-members" class="option__members">${people(segment.members, this.resolvedLocale)}</span>
+      <span part="option-members" class="option__members">${people(segment.members, this.tessera.locale)}</span>
     </li>`;
   }
 
@@ -211,21 +188,9 @@ export class TesseraSegmentList extends LitElement {
       case 'ready':
         return view.segments.length ? nothing : html`<p class="message">No segments yet</p>`;
       case 'offline':
-        return html`<div class="message message--offline">
-          <span>Offline — segments need a connection</span>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return retryLine({ offline: 'Offline — segments need a connection' }, this.handleRetry);
       case 'error':
-        return html`<div class="message message--error">
-          <span>Couldn’t load segments (error code <code>${view.error.code}</code>)</span>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return retryLine({ failed: 'Couldn’t load segments', error: view.error }, this.handleRetry);
     }
   }
-}
-
-/** "1 person", "1,234 people", in the locale. */
-function people(count: number, locale: string | undefined): string {
-  const number = new Intl.NumberFormat(locale).format(count);
-  return new Intl.PluralRules(locale).select(count) === 'one' ? `${number} person` : `${number} people`;
 }

@@ -1,8 +1,14 @@
 import { css } from 'lit';
-import { themeStyles } from '../shared/theme.styles.ts';
+import { outlineButtonStyles, retryLineStyles } from '../shared/retry-line.styles.ts';
+import { optionStyles } from '../shared/listbox.styles.ts';
+import { statusStyles, themeStyles } from '../shared/theme.styles.ts';
 
 export const styles = [
   themeStyles,
+  optionStyles,
+  statusStyles,
+  retryLineStyles,
+  outlineButtonStyles,
   css`
     .list {
       color: var(--_color);
@@ -36,17 +42,7 @@ export const styles = [
     }
 
     .option {
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 12px;
       padding: 8px 12px;
-      border-radius: calc(var(--_radius) - 4px);
-      cursor: pointer;
-    }
-
-    .option:hover {
-      background: color-mix(in srgb, var(--_muted) 10%, var(--_background));
     }
 
     /* The keyboard's place shows only while the list has focus. */
@@ -64,16 +60,6 @@ export const styles = [
       color: var(--_accent);
     }
 
-    .option__text {
-      display: grid;
-      min-width: 0;
-    }
-
-    .option__name {
-      font-weight: 600;
-      overflow-wrap: anywhere;
-    }
-
     .option__query {
       font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
       font-size: 12px;
@@ -86,40 +72,6 @@ export const styles = [
     .option__members {
       flex: none;
       font-variant-numeric: tabular-nums;
-    }
-
-    .message {
-      margin: 0;
-      padding: 12px 16px;
-      color: var(--_muted);
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-    }
-
-    .status:empty {
-      display: none;
-    }
-
-    .message--error {
-      color: var(--_danger);
-    }
-
-    .message--offline {
-      color: var(--_warning);
-      background: var(--_warning-surface);
-    }
-
-    .button {
-      font: inherit;
-      font-weight: 600;
-      color: inherit;
-      background: transparent;
-      border: 1px solid currentColor;
-      border-radius: 8px;
-      padding: 2px 10px;
-      cursor: pointer;
     }
 
     .button:focus-visible {

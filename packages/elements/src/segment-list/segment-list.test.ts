@@ -1,15 +1,14 @@
 /// <reference types="mocha" />
 import { expect } from '@esm-bundle/chai';
-import { createTessera, type SavedSegment } from '@tessera/core';
+import type { SavedSegment } from '@tessera/core';
 import { parseSegment } from '@tessera/core/segments';
 import { HttpResponse, http } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, mountElement, startWorker } from '../test-support/backend.ts';
+import { once, part, text, until } from '../test-support/dom.ts';
 import { TesseraSegmentList, defineSegmentList } from './segment-list.ts';
 
-// A made-up backend: msw answers its RPC calls.
-const API = 'https://api.tessera.test';
-const KEY = 'test-anon-key';
 
 function segment(id: string, name: string, query: string, members: number): SavedSegment {
   const parsed = parseSegment(query);
@@ -28,30 +27,9 @@ const listSegments = (answer: () => Response | Promise<Response>) => http.post(`
 
 const worker = setupWorker();
 
-async function mount(attributes: Record<string, string> = {}, tag = 'segment-list'): Promise<TesseraSegmentList> {
-  const element = document.createElement(tag) as TesseraSegmentList;
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  element.locale ??= 'en-US';
-  element.client = createTessera({ url: API, key: KEY, cache: false });
-  document.body.append(element);
-  await element.updateComplete;
-  return element;
-}
+const mount = (attributes: Record<string, string> = {}, tag = 'segment-list') => mountElement<TesseraSegmentList>(tag, attributes);
 
-async function until(condition: () => unknown, what: string, timeoutMs = 4_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const once = <K extends keyof HTMLElementEventMap>(target: HTMLElement, type: K) =>
-  new Promise<HTMLElementEventMap[K]>((resolve) => target.addEventListener(type, resolve, { once: true }));
-
-const part = (element: HTMLElement, name: string) => element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const options = (element: HTMLElement) => [...element.shadowRoot!.querySelectorAll<HTMLElement>('[role="option"]')];
-const text = (element: Element | null | undefined) => element?.textContent?.replace(/[ \t\n\r]+/g, ' ').trim() ?? '';
 const listed = (element: HTMLElement) => until(() => options(element).length > 0, 'the segments to be listed');
 
 function press(element: HTMLElement, key: string) {
@@ -59,7 +37,7 @@ function press(element: HTMLElement, key: string) {
 }
 
 describe('<segment-list>', () => {
-  before(() => worker.start({ quiet: true, onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error() }));
+  before(() => startWorker(worker));
   beforeEach(() => worker.resetHandlers(listSegments(() => HttpResponse.json(SEGMENTS))));
   afterEach(() => document.querySelectorAll('segment-list, acme-segment-list').forEach((element) => element.remove()));
   after(() => worker.stop());

@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraSegmentList } from './segment-list.component.ts';
 
 export * from './segment-list.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * defineSegmentList('acme'); // <acme-segment-list selected="…">
  */
 export function defineSegmentList(prefix?: string): void {
-  const name = prefix ? `${prefix}-segment-list` : 'segment-list';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraSegmentList {} : TesseraSegmentList);
+  defineElement('segment-list', TesseraSegmentList, prefix);
 }
 
 defineSegmentList();

@@ -1,6 +1,9 @@
 import { isTesseraError, type SegmentMember, type SegmentMembershipChange, type Subscription, type Tessera, type TesseraError } from '@tessera/core';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { retryLine } from '../shared/retry-line.ts';
+import { liveIndicator } from '../shared/status-messages.ts';
+import { formatMoney, humanise } from '../shared/status.ts';
 // The event's detail is shared with <profile-search>: one name, one detail type.
 import type { ProfileSelectDetail } from '../profile-search/profile-search.component.ts';
 import { styles } from './segment-members.styles.ts';
@@ -79,6 +82,7 @@ export class TesseraSegmentMembers extends LitElement {
   /** The last live change, said to screen readers. */
   private declare announcement: string;
 
+  private readonly tessera = new ClientController(this, { load: () => this.load(), stop: () => this.stop() });
   private request: AbortController | undefined;
   private subscription: Subscription | undefined;
 
@@ -90,31 +94,11 @@ export class TesseraSegmentMembers extends LitElement {
     this.announcement = '';
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
-    if (this.hasUpdated) this.load();
-  }
-
-  override disconnectedCallback() {
-    super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
-    this.stop();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>) {
     if (!this.hasUpdated || changed.has('segmentId') || changed.has('client') || changed.has('limit')) this.load();
   }
 
-  private handleClientReady = () => {
-    if (!this.client) this.load();
-  };
-
   private handleRetry = () => this.load();
-
-  private get resolvedClient() {
-    return this.client ?? findDefaultClient();
-  }
 
   private stop() {
     this.request?.abort();
@@ -133,7 +117,7 @@ export class TesseraSegmentMembers extends LitElement {
       return;
     }
     this.view = { state: 'loading' };
-    const client = this.resolvedClient;
+    const client = this.tessera.client;
     if (!client) return; // `tessera-client-ready` calls back here.
     const segmentId = this.segmentId;
     this.readFirst(client, this.limit);
@@ -178,7 +162,7 @@ export class TesseraSegmentMembers extends LitElement {
 
   private handleMore = () => {
     const { view } = this;
-    const client = this.resolvedClient;
+    const client = this.tessera.client;
     if (view.state !== 'ready' || !view.nextCursor || !client || this.more.state === 'loading') return;
     this.request?.abort();
     const request = (this.request = new AbortController());
@@ -219,16 +203,6 @@ export class TesseraSegmentMembers extends LitElement {
     this.dispatchEvent(new CustomEvent('tessera-profile-select', { detail: { profileId: member.id }, bubbles: true, composed: true }));
   }
 
-  /** The locale actually used: an invalid `lang` falls back to the browser's default instead of throwing. */
-  private get resolvedLocale(): string | undefined {
-    const wanted = this.locale || document.documentElement.lang || navigator.language;
-    try {
-      return Intl.getCanonicalLocales(wanted)[0];
-    } catch {
-      return undefined;
-    }
-  }
-
   protected override render() {
     const { view } = this;
     const members = view.state === 'ready' ? view.members : [];
@@ -236,11 +210,7 @@ export class TesseraSegmentMembers extends LitElement {
       <section part="base" class="members" aria-labelledby="heading" aria-busy=${view.state === 'loading' ? 'true' : 'false'}>
         <div class="header">
           <p id="heading" class="heading">People in this segment</p>
-          ${this.live === undefined
-            ? nothing
-            : html`<span part="live-indicator" class="live ${this.live ? 'live--on' : ''}" data-live=${String(this.live)}
-                >${this.live ? 'Live' : 'Reconnecting…'}</span
-              >`}
+          ${liveIndicator(this.live)}
         </div>
         <div part="status" class="status" role="status" aria-live="polite">${this.renderStatus()}</div>
         ${members.length
@@ -262,7 +232,7 @@ export class TesseraSegmentMembers extends LitElement {
         ${email ? html`<span part="member-email" class="member__email">${email}</span>` : nothing}
       </span>
       <span class="member__figures">
-        <span part="member-revenue" class="member__revenue">${formatMoney(member.lifetime_revenue, member.currency, this.resolvedLocale)}</span>
+        <span part="member-revenue" class="member__revenue">${formatMoney(member.lifetime_revenue, member.currency, this.tessera.locale)}</span>
         ${member.churn_band
           ? html`<span part="member-churn" class="member__churn" data-band=${member.churn_band}>${humanise(member.churn_band)} churn risk</span>`
           : nothing}
@@ -295,36 +265,13 @@ export class TesseraSegmentMembers extends LitElement {
         if (!view.members.length) return html`<p class="message">No one is in this segment yet</p>`;
         return this.announcement ? html`<span class="visually-hidden">${this.announcement}</span>` : nothing;
       case 'offline':
-        return html`<div class="message message--offline">
-          <span>Offline — this segment’s people need a connection</span>
-          <button part="retry-button" class="button button--small" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return retryLine({ offline: 'Offline — this segment’s people need a connection' }, this.handleRetry, 'button button--small');
       case 'error':
-        return html`<div class="message message--error">
-          <span>Couldn’t load this segment’s people (error code <code>${view.error.code}</code>)</span>
-          <button part="retry-button" class="button button--small" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return retryLine({ failed: 'Couldn’t load this segment’s people', error: view.error }, this.handleRetry, 'button button--small');
     }
   }
 }
 
 function displayName(member: SegmentMember): string {
   return member.display_name?.trim() || member.email || 'Unnamed customer';
-}
-
-/** `high` → "High". */
-function humanise(name: string): string {
-  const words = name.replace(/[_.\-]+/g, ' ').trim();
-  return words.charAt(0).toLocaleUpperCase() + words.slice(1);
-}
-
-function formatMoney(amount: number, currency: string | null, locale: string | undefined): string {
-  if (currency) {
-    try {
-      return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
-    } catch {
-      // An unknown currency code: show the amount without a symbol rather than nothing.
-    }
-  }
-  return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount);
 }

@@ -1,8 +1,14 @@
 import { css } from 'lit';
-import { themeStyles } from '../shared/theme.styles.ts';
+import { retryLineStyles } from '../shared/retry-line.styles.ts';
+import { buttonStyles, liveStyles } from '../shared/status.styles.ts';
+import { statusStyles, themeStyles } from '../shared/theme.styles.ts';
 
 export const styles = [
   themeStyles,
+  statusStyles,
+  retryLineStyles,
+  buttonStyles,
+  liveStyles,
   css`
     .members {
       color: var(--_color);
@@ -27,27 +33,6 @@ export const styles = [
       letter-spacing: 0.06em;
       text-transform: uppercase;
       color: var(--_muted);
-    }
-
-    .live {
-      display: inline-flex;
-      align-items: center;
-      gap: 5px;
-      font-size: 11px;
-      font-weight: 600;
-      color: var(--_muted);
-    }
-
-    .live::before {
-      content: '';
-      width: 7px;
-      height: 7px;
-      border-radius: 50%;
-      background: currentColor;
-    }
-
-    .live--on {
-      color: var(--_live);
     }
 
     .list {
@@ -123,48 +108,6 @@ export const styles = [
     }
     .member__churn[data-band='high'] {
       color: var(--_churn-high);
-    }
-
-    .message {
-      margin: 0;
-      padding: 12px 16px;
-      color: var(--_muted);
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-    }
-
-    .status:empty {
-      display: none;
-    }
-
-    .message--error {
-      color: var(--_danger);
-    }
-
-    .message--offline {
-      color: var(--_warning);
-      background: var(--_warning-surface);
-    }
-
-    .button {
-      font: inherit;
-      font-weight: 600;
-      color: var(--_color);
-      background: var(--_background);
-      border: 1px solid var(--_border);
-      border-radius: 8px;
-      padding: 6px 14px;
-      cursor: pointer;
-    }
-
-    .button--small {
-      padding: 2px 10px;
-      font-size: 12px;
-      color: inherit;
-      background: transparent;
-      border-color: currentColor;
     }
 
     .more {

@@ -1,14 +1,13 @@
 /// <reference types="mocha" />
 import { expect } from '@esm-bundle/chai';
-import { createTessera, type SegmentMember, type Tessera } from '@tessera/core';
-import { HttpResponse, http, ws } from 'msw';
+import type { SegmentMember } from '@tessera/core';
+import { HttpResponse, http } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, mountElement, realtimeServer, startWorker } from '../test-support/backend.ts';
+import { once, part, text, until } from '../test-support/dom.ts';
 import { TesseraSegmentMembers, defineSegmentMembers } from './segment-members.ts';
 
-// A made-up backend: msw answers its RPC calls and plays its realtime server.
-const API = 'https://api.tessera.test';
-const KEY = 'test-anon-key';
 const SEGMENT_ID = 'c9b8a7f6-e5d4-4c3b-9a2f-1e0d9c8b7a6f';
 
 function member(id: string, display_name: string | null, email: string | null, lifetime_revenue: number, churn_band: string | null = null): SegmentMember {
@@ -39,61 +38,12 @@ function page({ cursor, limit }: MembersArgs) {
 const segmentMembers = (answer: (args: MembersArgs) => Response | Promise<Response>) =>
   http.post(`${API}/rest/v1/rpc/segment_members`, async ({ request }) => answer((await request.json()) as MembersArgs));
 
-/** Enough of Supabase Realtime's Phoenix protocol to join channels and push membership changes. */
-function realtimeServer() {
-  const joined: { send(data: string): void; joinRef: string; topic: string }[] = [];
-  const handler = ws.link(`${API.replace(/^http/, 'ws')}/realtime/v1/websocket`).addEventListener('connection', ({ client }) => {
-    client.addEventListener('message', (event) => {
-      const [joinRef, ref, topic, kind, payload] = JSON.parse(String(event.data));
-      const reply = (response: unknown) => client.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status: 'ok', response }]));
-      if (kind !== 'phx_join') return reply({});
-      reply({ postgres_changes: payload.config.postgres_changes.map((change: object, index: number) => ({ ...change, id: index + 1 })) });
-      joined.push({ send: (data) => client.send(data), joinRef, topic });
-    });
-  });
-  let nextId = 1;
-  return {
-    handler,
-    // The SDK numbers its topics (profile:{id}:{n}): one join per element.
-    isJoined: (topic: string) => joined.some((channel) => channel.topic.startsWith(`${topic}:`)),
-    /** A row of segment_membership_changes was inserted, as logical replication reports it. */
-    changed(segmentId: string, profileId: string, change: 'entered' | 'exited') {
-      const record = { id: nextId++, segment_id: segmentId, profile_id: profileId, change, changed_at: new Date().toISOString() };
-      for (const channel of joined.filter((c) => c.topic.startsWith(`realtime:segment:${segmentId}:`))) {
-        const data = { type: 'INSERT', schema: 'public', table: 'segment_membership_changes', commit_timestamp: record.changed_at, record, columns: [], errors: null };
-        channel.send(JSON.stringify([channel.joinRef, null, channel.topic, 'postgres_changes', { ids: [1], data }]));
-      }
-    },
-  };
-}
-
 let realtime = realtimeServer();
 const worker = setupWorker();
 
-async function mount(attributes: Record<string, string> = { 'segment-id': SEGMENT_ID }, tag = 'segment-members'): Promise<TesseraSegmentMembers> {
-  const element = document.createElement(tag) as TesseraSegmentMembers;
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  element.locale ??= 'en-US';
-  element.client = createTessera({ url: API, key: KEY, cache: false }) as Tessera;
-  document.body.append(element);
-  await element.updateComplete;
-  return element;
-}
+const mount = (attributes: Record<string, string> = { 'segment-id': SEGMENT_ID }, tag = 'segment-members') => mountElement<TesseraSegmentMembers>(tag, attributes);
 
-async function until(condition: () => unknown, what: string, timeoutMs = 4_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const once = <K extends keyof HTMLElementEventMap>(target: HTMLElement, type: K) =>
-  new Promise<HTMLElementEventMap[K]>((resolve) => target.addEventListener(type, resolve, { once: true }));
-
-const part = (element: HTMLElement, name: string) => element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
 const buttons = (element: HTMLElement) => [...element.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="member"]')];
-const text = (element: Element | null | undefined) => element?.textContent?.replace(/[ \t\n\r]+/g, ' ').trim() ?? '';
 const names = (element: HTMLElement) => buttons(element).map((button) => text(button.querySelector('[part="member-name"]')));
 const listed = (element: HTMLElement) => until(() => buttons(element).length > 0, 'the people to be listed');
 
@@ -102,7 +52,7 @@ function press(target: HTMLElement, key: string) {
 }
 
 describe('<segment-members>', () => {
-  before(() => worker.start({ quiet: true, onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error() }));
+  before(() => startWorker(worker));
 
   beforeEach(() => {
     people = [...PEOPLE];
@@ -206,18 +156,18 @@ describe('<segment-members>', () => {
     await until(() => part(members, 'live-indicator')?.dataset.live === 'true', 'the list to say it is live');
 
     people = [...PEOPLE.slice(0, 2), NEWCOMER, ...PEOPLE.slice(2)];
-    realtime.changed(SEGMENT_ID, NEWCOMER.id, 'entered');
+    realtime.segmentChanged(SEGMENT_ID, NEWCOMER.id, 'entered');
     await until(() => names(members).includes('Priya Nair'), 'the newcomer');
     // In the place profile-id order gives her.
     expect(names(members)).to.deep.equal(['Anand Shah', 'Mei Chen', 'Priya Nair', 'Ana Rivera', 'hanna.lindqvist@example.se', 'Tomás Ortega']);
 
     people = people.filter((p) => p.id !== PEOPLE[1]!.id);
-    realtime.changed(SEGMENT_ID, PEOPLE[1]!.id, 'exited');
+    realtime.segmentChanged(SEGMENT_ID, PEOPLE[1]!.id, 'exited');
     await until(() => !names(members).includes('Mei Chen'), 'Mei to leave');
     expect(text(part(members, 'status'))).to.equal('Mei Chen left this segment');
 
     // Changes to another segment are not this list's business.
-    realtime.changed('00000000-0000-4000-8000-000000000000', PEOPLE[0]!.id, 'exited');
+    realtime.segmentChanged('00000000-0000-4000-8000-000000000000', PEOPLE[0]!.id, 'exited');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(names(members)).to.include('Anand Shah');
   });

@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraSegmentMembers } from './segment-members.component.ts';
 
 export * from './segment-members.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * defineSegmentMembers('acme'); // <acme-segment-members segment-id="…">
  */
 export function defineSegmentMembers(prefix?: string): void {
-  const name = prefix ? `${prefix}-segment-members` : 'segment-members';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraSegmentMembers {} : TesseraSegmentMembers);
+  defineElement('segment-members', TesseraSegmentMembers, prefix);
 }
 
 defineSegmentMembers();

@@ -40,8 +40,15 @@ export function relativeTime(date: Date, locale: string | undefined): string {
   return format.format(0, 'second');
 }
 
-/** What the person looking at the element can do about each failure; `what` names the data ("this churn score"). */
-export function advice(error: TesseraError, what: string): string {
+/**
+ * What the person looking at the element can do about each failure. `what`
+ * names the data ("this churn score"); `offered` names what a backend without
+ * it lacks (default `what`), `reader` what failed to understand it (default "element").
+ *
+ * @example
+ * advice(error, 'this customer', { offered: 'customer profiles', reader: 'card' })
+ */
+export function advice(error: TesseraError, what: string, { offered = what, reader = 'element' }: { offered?: string; reader?: string } = {}): string {
   switch (error.code) {
     case 'network':
       return 'Tessera can’t be reached. Check your connection, then retry.';
@@ -50,9 +57,9 @@ export function advice(error: TesseraError, what: string): string {
     case 'forbidden':
       return `You don’t have access to ${what}. Ask a workspace admin for access.`;
     case 'not_found':
-      return `This Tessera backend doesn’t offer ${what}. Check the url given to Tessera.configure().`;
+      return `This Tessera backend doesn’t offer ${offered}. Check the url given to Tessera.configure().`;
     case 'invalid_response':
-      return 'Tessera answered with data this element doesn’t understand. Update the Tessera script, or contact support with the code below.';
+      return `Tessera answered with data this ${reader} doesn’t understand. Update the Tessera script, or contact support with the code below.`;
     case 'server':
       return `Tessera had a problem loading ${what}. Retry in a moment.`;
     default:
@@ -71,4 +78,10 @@ export function formatMoney(amount: number, currency: string | null, locale: str
     }
   }
   return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount);
+}
+
+/** `order_placed` → "Order placed". */
+export function humanise(name: string): string {
+  const words = name.replace(/[_.\-]+/g, ' ').trim();
+  return words.charAt(0).toLocaleUpperCase() + words.slice(1);
 }

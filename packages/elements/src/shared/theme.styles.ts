@@ -80,3 +80,23 @@ export const themeStyles = css`
     border: 0;
   }
 `;
+
+/** The bordered surface an element's content sits on. */
+export const cardStyles = css`
+  .card {
+    display: grid;
+    gap: 12px;
+    padding: 16px;
+    background: var(--_background);
+    color: var(--_color);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+`;
+
+/** An empty status region takes no room. */
+export const statusStyles = css`
+  .status:empty {
+    display: none;
+  }
+`;

@@ -1,7 +1,8 @@
 import { TesseraError, isTesseraError, type Tessera, type WorkspaceOverview } from '@tessera/core';
 import type { Chart } from 'chart.js';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { findDefaultClient } from '../client.ts';
+import { ClientController } from '../shared/client-controller.ts';
+import { errorMessage } from '../shared/status-messages.ts';
 import { loadChartJs } from '../shared/chart.ts';
 import { styles } from './workspace-overview.styles.ts';
 
@@ -100,6 +101,7 @@ export class TesseraWorkspaceOverview extends LitElement {
   /** chart.js could not be loaded: the tables are shown instead. */
   private declare chartFailed: boolean;
 
+  private readonly tessera = new ClientController(this, { load: () => this.load() });
   private request: AbortController | undefined;
   private observer: IntersectionObserver | undefined;
   private charts = new Map<ChartKey, Chart>();
@@ -116,14 +118,11 @@ export class TesseraWorkspaceOverview extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    globalThis.addEventListener('tessera-client-ready', this.handleClientReady);
     globalThis.addEventListener('online', this.handleOnline);
-    if (this.hasUpdated) this.load();
   }
 
   override disconnectedCallback() {
     super.disconnectedCallback();
-    globalThis.removeEventListener('tessera-client-ready', this.handleClientReady);
     globalThis.removeEventListener('online', this.handleOnline);
     this.request?.abort();
     this.observer?.disconnect();
@@ -143,10 +142,6 @@ export class TesseraWorkspaceOverview extends LitElement {
     // New figures or a new palette: charts already on screen are redrawn in place.
     if (changed.has('view') || changed.has('theme') || changed.has('locale')) for (const key of this.seen) void this.draw(key);
   }
-
-  private handleClientReady = () => {
-    if (!this.client) this.load();
-  };
 
   /** Back online: read again, without waiting for someone to press Retry. */
   private handleOnline = () => {
@@ -173,7 +168,7 @@ export class TesseraWorkspaceOverview extends LitElement {
     if (!keepFigures || this.view.state !== 'ready') this.view = { state: 'loading' };
 
     // Without a client yet, stay loading: `tessera-client-ready` calls back here.
-    const client = this.client ?? findDefaultClient();
+    const client = this.tessera.client;
     if (!client) return;
     const { analytics } = client;
 
@@ -253,7 +248,7 @@ export class TesseraWorkspaceOverview extends LitElement {
       indexAxis: data.horizontal ? ('y' as const) : ('x' as const),
       responsive: true,
       maintainAspectRatio: false,
-      locale: this.resolvedLocale,
+      locale: this.tessera.locale,
       color: palette.color,
       plugins: { legend: { display: false } },
       scales: { x: axis, y: axis },
@@ -296,16 +291,6 @@ export class TesseraWorkspaceOverview extends LitElement {
 
   // Rendering ------------------------------------------------------------------
 
-  /** The locale actually used: an invalid `lang` falls back to the browser's default instead of throwing. */
-  private get resolvedLocale(): string | undefined {
-    const wanted = this.locale || document.documentElement.lang || navigator.language;
-    try {
-      return Intl.getCanonicalLocales(wanted)[0];
-    } catch {
-      return undefined;
-    }
-  }
-
   protected override render() {
     const { view } = this;
     const empty = view.state === 'ready' && view.overview.customers.total === 0;
@@ -319,7 +304,7 @@ export class TesseraWorkspaceOverview extends LitElement {
 
   private renderStatus(empty: boolean) {
     const { view } = this;
-    const locale = this.resolvedLocale;
+    const locale = this.tessera.locale;
     switch (view.state) {
       case 'loading':
         return html`<span class="visually-hidden">Loading the overview…</span>`;
@@ -330,12 +315,7 @@ export class TesseraWorkspaceOverview extends LitElement {
           <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
         </div>`;
       case 'error':
-        return html`<div class="message message--error">
-          <p class="message__title">Couldn’t load the overview</p>
-          <p class="message__text">${advice(view.error)}</p>
-          <p class="message__code">Error code: <code>${view.error.code}</code></p>
-          <button part="retry-button" class="button" type="button" @click=${this.handleRetry}>Retry</button>
-        </div>`;
+        return errorMessage('Couldn’t load the overview', advice(view.error), view.error, this.handleRetry);
       case 'ready':
         if (view.stale) {
           return html`<div class="banner">
@@ -357,7 +337,7 @@ export class TesseraWorkspaceOverview extends LitElement {
   }
 
   private renderFigures(overview: WorkspaceOverview) {
-    const locale = this.resolvedLocale;
+    const locale = this.tessera.locale;
     const number = new Intl.NumberFormat(locale);
     const windowed = overview.since !== null || overview.until !== null;
     return html`

@@ -1,8 +1,9 @@
 import { css } from 'lit';
-import { themeStyles } from '../shared/theme.styles.ts';
+import { statusStyles, themeStyles } from '../shared/theme.styles.ts';
 
 export const styles = [
   themeStyles,
+  statusStyles,
   css`
     :host {
       container-type: inline-size;
@@ -140,10 +141,6 @@ export const styles = [
 
     .chart__table--shown td:last-child {
       text-align: end;
-    }
-
-    .status:empty {
-      display: none;
     }
 
     .message {

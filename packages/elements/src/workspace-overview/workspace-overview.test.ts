@@ -4,11 +4,10 @@ import { createTessera, type Tessera, type WorkspaceOverview } from '@tessera/co
 import { HttpResponse, http } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { expectNoAxeViolations } from '../test-support/axe.ts';
+import { API, KEY, startWorker } from '../test-support/backend.ts';
+import { part, text, until } from '../test-support/dom.ts';
 import { TesseraWorkspaceOverview, defineWorkspaceOverview } from './workspace-overview.ts';
 
-// A made-up backend: msw answers its RPC calls.
-const API = 'https://api.tessera.test';
-const KEY = 'test-anon-key';
 const WORKSPACE_ID = 'b2a4e1f0-7c3d-4e8a-9f61-0d5c2b7a8e94';
 const HOSTILE = '<img src=x onerror="window.__pwned = true">';
 
@@ -77,16 +76,6 @@ function mount(attributes: Record<string, string> = {}, offset = 0): TesseraWork
   return overview;
 }
 
-async function until(condition: () => unknown, what: string, timeoutMs = 4_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const part = (element: HTMLElement, name: string) => element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
-const text = (element: Element | null | undefined) => element?.textContent?.replace(/[ \t\n\r]+/g, ' ').trim() ?? '';
 const tile = (element: HTMLElement, name: string) => element.shadowRoot!.querySelector(`[data-tile="${name}"]`);
 const figure = (element: HTMLElement, name: string) => element.shadowRoot!.querySelector<HTMLElement>(`[data-chart="${name}"]`)!;
 const rendered = (element: HTMLElement) => until(() => part(element, 'tiles'), 'the figures to render');
@@ -100,7 +89,7 @@ const tableRows = (element: HTMLElement, chart: string) =>
 
 describe('<workspace-overview>', () => {
   before(async () => {
-    await worker.start({ quiet: true, onUnhandledRequest: (request, print) => request.url.startsWith(API) && print.error() });
+    await startWorker(worker);
   });
 
   beforeEach(() => {

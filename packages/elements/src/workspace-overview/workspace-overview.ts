@@ -1,3 +1,4 @@
+import { defineElement } from '../shared/define.ts';
 import { TesseraWorkspaceOverview } from './workspace-overview.component.ts';
 
 export * from './workspace-overview.component.ts';
@@ -16,10 +17,7 @@ declare global {
  * defineWorkspaceOverview('acme'); // <acme-workspace-overview since="2026-01-01T00:00:00Z">
  */
 export function defineWorkspaceOverview(prefix?: string): void {
-  const name = prefix ? `${prefix}-workspace-overview` : 'workspace-overview';
-  if (customElements.get(name)) return;
-  // A constructor can back only one tag name: prefixed tags get a subclass of their own.
-  customElements.define(name, prefix ? class extends TesseraWorkspaceOverview {} : TesseraWorkspaceOverview);
+  defineElement('workspace-overview', TesseraWorkspaceOverview, prefix);
 }
 
 defineWorkspaceOverview();
