@@ -90,7 +90,7 @@ export const DEMO_SEGMENTS: [name: string, query: string][] = [
   ['At risk but still social', "churn_band = 'high' AND (has instagram OR has tiktok)"],
   ['Loyal regulars', "number_of_orders >= 4 AND churn_band = 'low'"],
   ['Bought this month', 'ordered in last 30 days'],
-  ['Course graduates', 'completed course at least 1 times'],
+  ['Kajabi students who also shop', 'has kajabi_member AND number_of_orders >= 1'],
 ];
 
 async function saveDemoSegments(db: Database, workspaceId: string) {

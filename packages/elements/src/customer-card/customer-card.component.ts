@@ -3,7 +3,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { BANDS, formatRisk } from '../shared/churn.ts';
 import { ClientController } from '../shared/client-controller.ts';
 import { errorMessage, liveIndicator, staleBanner } from '../shared/status-messages.ts';
-import { advice, formatMoney, fullDate, humanise, relativeTime } from '../shared/status.ts';
+import { advice, formatSpent, fullDate, humanise, relativeTime } from '../shared/status.ts';
 import { styles } from './customer-card.styles.ts';
 
 /** Detail of `tessera-profile-load`: the cached copy first (if any), then the fresh one. */
@@ -252,7 +252,7 @@ export class TesseraCustomerCard extends LitElement {
       <dl part="stats" class="stats">
         <div part="stat" class="stat">
           <dt>Total spent</dt>
-          <dd class="stat__value">${formatMoney(profile.lifetime_revenue, profile.currency, locale)}</dd>
+          <dd class="stat__value">${formatSpent(profile.lifetime_revenue, profile.currency, locale)}</dd>
         </div>
         <div part="stat" class="stat">
           <dt>Orders</dt>

@@ -155,6 +155,12 @@ describe('<customer-card>', () => {
     const noCurrency = mount({ 'profile-id': ANA_ID });
     await loadedFromNetwork(noCurrency);
     expect(text(stat(noCurrency, 'Total spent')?.querySelector('dd'))).to.equal('2,486.40');
+
+    // A follower who never bought has no currency at all: say so instead of "0.00".
+    worker.use(getProfile(() => HttpResponse.json(ana({ currency: null, lifetime_revenue: 0, orders_count: 0 }))));
+    const follower = mount({ 'profile-id': ANA_ID });
+    await loadedFromNetwork(follower);
+    expect(text(stat(follower, 'Total spent')?.querySelector('dd'))).to.equal('No purchases yet');
   });
 
   it('looks the customer up by email through resolve_profile, then renders them', async () => {

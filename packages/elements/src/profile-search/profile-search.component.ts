@@ -2,7 +2,7 @@ import { isTesseraError, type ProfileSummary, type Tessera, type TesseraError } 
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { ClientController } from '../shared/client-controller.ts';
 import { retryLine } from '../shared/retry-line.ts';
-import { formatMoney } from '../shared/status.ts';
+import { formatSpent } from '../shared/status.ts';
 import { styles } from './profile-search.styles.ts';
 
 /**
@@ -302,7 +302,7 @@ export class TesseraProfileSearch extends LitElement {
         <span part="option-name" class="option__name">${name}</span>
         ${hit.email && hit.email !== name ? html`<span part="option-email" class="option__email">${hit.email}</span>` : nothing}
       </span>
-      <span part="option-revenue" class="option__revenue">${formatMoney(hit.lifetime_revenue, hit.currency, this.tessera.locale)}</span>
+      <span part="option-revenue" class="option__revenue">${formatSpent(hit.lifetime_revenue, hit.currency, this.tessera.locale)}</span>
     </li>`;
   }
 

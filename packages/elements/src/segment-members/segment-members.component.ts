@@ -3,7 +3,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { ClientController } from '../shared/client-controller.ts';
 import { retryLine } from '../shared/retry-line.ts';
 import { liveIndicator } from '../shared/status-messages.ts';
-import { formatMoney, humanise } from '../shared/status.ts';
+import { formatSpent, humanise } from '../shared/status.ts';
 // The event's detail is shared with <profile-search>: one name, one detail type.
 import type { ProfileSelectDetail } from '../profile-search/profile-search.component.ts';
 import { styles } from './segment-members.styles.ts';
@@ -232,7 +232,7 @@ export class TesseraSegmentMembers extends LitElement {
         ${email ? html`<span part="member-email" class="member__email">${email}</span>` : nothing}
       </span>
       <span class="member__figures">
-        <span part="member-revenue" class="member__revenue">${formatMoney(member.lifetime_revenue, member.currency, this.tessera.locale)}</span>
+        <span part="member-revenue" class="member__revenue">${formatSpent(member.lifetime_revenue, member.currency, this.tessera.locale)}</span>
         ${member.churn_band
           ? html`<span part="member-churn" class="member__churn" data-band=${member.churn_band}>${humanise(member.churn_band)} churn risk</span>`
           : nothing}

@@ -80,6 +80,11 @@ export function formatMoney(amount: number, currency: string | null, locale: str
   return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount);
 }
 
+/** What a person has spent: "No purchases yet" for someone who never bought (no amount, no currency), not "0.00". */
+export function formatSpent(amount: number, currency: string | null, locale: string | undefined): string {
+  return amount === 0 && !currency ? 'No purchases yet' : formatMoney(amount, currency, locale);
+}
+
 /** `order_placed` → "Order placed". */
 export function humanise(name: string): string {
   const words = name.replace(/[_.\-]+/g, ' ').trim();
