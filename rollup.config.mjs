@@ -17,6 +17,15 @@ rmSync(new URL('./packages/elements/dist/', import.meta.url), { recursive: true,
 const ts = (options = {}) => esbuild({ target: 'es2022', ...options });
 const resolve = (options = {}) => nodeResolve({ exportConditions: ['source'], extensions: ['.ts', '.js', '.mjs'], ...options });
 
+// In the storefront script the segment language is fetched from tessera-segments.js, built on its own (see the loader).
+const storefrontSegmentLanguage = {
+  name: 'storefront-segment-language',
+  resolveId(source, importer) {
+    if (!importer?.includes('/packages/core/src/') || !source.endsWith('/segment-language-loader.ts')) return null;
+    return new URL('./packages/core/src/segment-language-loader.storefront.ts', import.meta.url).pathname;
+  },
+};
+
 // Third-party code's comment placement and internal cycles are not ours to fix; our own warnings still show.
 const onwarn = (warning, warn) => {
   const inDependency = [warning.id, ...(warning.ids ?? [])].some((id) => id?.includes('/node_modules/'));
@@ -50,6 +59,11 @@ export default [
       // Name the lazy chunks after what they hold (realtime-js' entry file is called "module").
       manualChunks: (id) => (id.includes('/@supabase/realtime-js/') ? 'realtime' : id.includes('/node_modules/chart.js/') ? 'chart' : undefined),
     },
+    plugins: [storefrontSegmentLanguage, resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
+  },
+  {
+    input: 'packages/core/src/segments/index.ts',
+    output: { file: 'packages/elements/dist/tessera-segments.js', format: 'es', sourcemap: true },
     plugins: [resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
   },
   {

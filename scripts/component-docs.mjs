@@ -2,7 +2,7 @@
 // by `cem analyze` from each element's JSDoc), so the reference cannot drift
 // from the code: `npm run build` runs both, and a test fails when the
 // committed page differs from what they generate.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('packages/elements/custom-elements.json', root), 'utf8'));
@@ -24,13 +24,16 @@ export function componentDocs() {
     'follows `prefers-color-scheme` unless `theme="light"` or `theme="dark"` is set, formats with `Intl` in `locale` (default: the page\'s `lang`),',
     'and can be registered under a prefix (`Tessera.define(\'acme\')` → `<acme-customer-card>`). Every element shares the palette',
     'properties `--tessera-background`, `--tessera-color`, `--tessera-muted`, `--tessera-accent`, `--tessera-border`, `--tessera-radius`,',
-    '`--tessera-font-family` and `--tessera-churn-low|medium|high`. Screenshots: [docs/screenshots](screenshots/).',
+    '`--tessera-font-family` and `--tessera-churn-low|medium|high`. Screenshots show the demo data of `npm start` (taken by `scripts/screenshots.mjs`).',
     '',
     ...elements.map((e) => `- [\`<${e.tagName}>\`](#${e.tagName})`),
     '',
   ];
   for (const e of elements) {
     out.push(`## \`<${e.tagName}>\``, '', cell(e.summary ?? e.description ?? ''), '', `Source: \`packages/elements/${e.path}\` · class \`${e.name}\``, '');
+    // Screenshots come from scripts/screenshots.mjs (the demo, light and dark).
+    const shots = [e.tagName, `${e.tagName}-dark`].filter((name) => existsSync(new URL(`docs/screenshots/${name}.png`, root)));
+    if (shots.length) out.push(shots.map((name) => `<img src="screenshots/${name}.png" alt="<${e.tagName}>${name.endsWith('-dark') ? ', dark theme' : ''}" width="360">`).join(' '), '');
     const fields = new Map((e.members ?? []).map((m) => [m.name, m]));
     out.push(
       ...table(

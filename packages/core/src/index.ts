@@ -14,7 +14,8 @@ export type { IdentityQuery, ProfileSnapshot, ProfilesClient, RequestOptions, Su
 export type { Backend, ChannelLike, RpcResponse, SupabaseClientLike } from './backend.ts';
 export * from './schemas/profile.ts';
 export * from './schemas/churn.ts';
-export * from './schemas/segment.ts';
+// The segment tree's runtime schemas live with the language (`@tessera/core/segments`): only its types here.
+export type { ComparisonOperator, SegmentAttribute, SegmentIdentity, SegmentNode, SegmentValue, SegmentVerb, SegmentWindow } from './schemas/segment.ts';
 export * from './schemas/journey.ts';
 // Workspace figures' schema is loaded with the first overview (`@tessera/core/schemas` has it too).
 export type { WorkspaceOverview } from './schemas/analytics.ts';

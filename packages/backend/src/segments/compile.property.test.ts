@@ -1,7 +1,8 @@
 // The compiled SQL means what the language says: for random segments over a
 // couple of thousand random people, Postgres selects exactly the people the
 // in-memory evaluator (the language's definition, in @tessera/core) selects.
-import { SEGMENT_IDENTITIES, type SegmentNode } from '@tessera/core';
+import type { SegmentNode } from '@tessera/core';
+import { SEGMENT_IDENTITIES } from '@tessera/core/segments';
 import { matchesSegment, type SegmentFacts } from '../../../core/src/segments/index.ts';
 import { NEAR, NOW, personArbitrary, segmentArbitrary } from '../../../core/src/segments/arbitraries.ts';
 import * as fc from 'fast-check';

@@ -11,3 +11,5 @@ export { evaluateSegment, matchesSegment, type SegmentFacts } from './evaluate.t
 export { checkSegment } from './check.ts';
 export { SegmentSyntaxError } from './syntax-error.ts';
 export { SavedSegment, SavedSegmentList, SegmentCondition, SegmentMember, SegmentMembersPage, SegmentMembershipChange, SegmentPreview } from './wire.ts';
+export { SEGMENT_ATTRIBUTES, SEGMENT_IDENTITIES, SEGMENT_VERBS, SegmentAttribute, SegmentIdentity, SegmentVerb, SegmentValue, SegmentWindow, ComparisonOperator } from '../schemas/segment.ts';
+export type { SegmentNode } from '../schemas/segment.ts';
