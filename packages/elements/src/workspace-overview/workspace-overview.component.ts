@@ -30,7 +30,7 @@ type View =
   /** `stale` is set when the figures shown could not be refreshed. */
   | { state: 'ready'; overview: WorkspaceOverview; stale?: { offline: boolean; fetchedAt: number } };
 
-type ChartKey = 'sources' | 'funnel';
+type ChartKey = 'sources' | 'funnel' | 'weekly';
 
 /** One chart's data: the same rows feed the canvas and its table for screen readers. */
 interface ChartData {
@@ -43,8 +43,9 @@ interface ChartData {
 
 /**
  * @summary A workspace at a glance: customers, revenue, orders and customers at
- * risk, with charts of where customers came from and where they are in their
- * lifecycle. Charts (chart.js) are downloaded only when one scrolls on screen.
+ * risk, with charts of where customers came from, where they are in their
+ * lifecycle and how many arrive each week. Charts (chart.js) are downloaded
+ * only when one scrolls on screen.
  *
  * @event tessera-overview-load - The figures were read. `detail: { overview }`, the `WorkspaceOverview`.
  * @event tessera-error - Loading failed or the backend became unreachable. `detail: { error }`, a `TesseraError` with a stable `code`.
@@ -286,7 +287,23 @@ export class TesseraWorkspaceOverview extends LitElement {
         rows: overview.funnel.map((s) => ({ label: s.label, value: s.customers })),
         horizontal: false,
       },
+      ...(overview.new_customers_by_week.length > 1
+        ? [
+            {
+              key: 'weekly' as const,
+              title: 'New customers per week',
+              labelHeading: 'Week of',
+              rows: overview.new_customers_by_week.map((w) => ({ label: this.weekLabel(w.week), value: w.customers })),
+              horizontal: false,
+            },
+          ]
+        : []),
     ];
+  }
+
+  /** "Nov 3" in the element's locale: the Monday a week starts on (dates are UTC days). */
+  private weekLabel(week: string): string {
+    return new Intl.DateTimeFormat(this.tessera.locale, { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${week}T00:00:00Z`));
   }
 
   // Rendering ------------------------------------------------------------------

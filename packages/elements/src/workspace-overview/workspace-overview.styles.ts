@@ -87,6 +87,11 @@ export const styles = [
       gap: 12px;
     }
 
+    /* Weeks read left to right: the weekly chart takes the whole row. */
+    .chart[data-chart='weekly'] {
+      grid-column: 1 / -1;
+    }
+
     @container (max-width: 720px) {
       .charts {
         grid-template-columns: minmax(0, 1fr);

@@ -154,6 +154,35 @@ describe('<workspace-overview>', () => {
     ]);
   });
 
+  it('charts new customers per week when the window spans weeks, and leaves the chart out when it is one week', async () => {
+    const oneWeek = mount();
+    await rendered(oneWeek);
+    expect(oneWeek.shadowRoot!.querySelector('[data-chart="weekly"]')).to.equal(null);
+    oneWeek.remove();
+
+    worker.use(
+      overviewAnswers(() =>
+        HttpResponse.json(
+          hearth({
+            new_customers_by_week: [
+              { week: '2026-10-26', customers: 12 },
+              { week: '2026-11-02', customers: 0 },
+              { week: '2026-11-09', customers: 1250 },
+            ],
+          }),
+        ),
+      ),
+    );
+    const weeks = mount();
+    await rendered(weeks);
+    // Weeks are UTC Mondays: the label is that day whatever the browser's time zone.
+    expect(tableRows(weeks, 'weekly')).to.deep.equal([
+      ['Oct 26', '12'],
+      ['Nov 2', '0'],
+      ['Nov 9', '1,250'],
+    ]);
+  });
+
   it('formats numbers and money in the locale it is given', async () => {
     const overview = mount({ locale: 'de-DE' });
     overview.locale = 'de-DE';
