@@ -293,7 +293,7 @@ export class TesseraWorkspaceOverview extends LitElement {
               key: 'weekly' as const,
               title: 'New customers per week',
               labelHeading: 'Week of',
-              rows: overview.new_customers_by_week.map((w) => ({ label: this.weekLabel(w.week), value: w.customers })),
+              rows: this.weekRows(overview.new_customers_by_week),
               horizontal: false,
             },
           ]
@@ -301,9 +301,11 @@ export class TesseraWorkspaceOverview extends LitElement {
     ];
   }
 
-  /** "Nov 3" in the element's locale: the Monday a week starts on (dates are UTC days). */
-  private weekLabel(week: string): string {
-    return new Intl.DateTimeFormat(this.tessera.locale, { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${week}T00:00:00Z`));
+  /** Each week by the Monday it starts on (UTC days): "Nov 3", with the year when the weeks span more than one. */
+  private weekRows(weeks: WorkspaceOverview['new_customers_by_week']) {
+    const years = new Set(weeks.map((w) => w.week.slice(0, 4)));
+    const format = new Intl.DateTimeFormat(this.tessera.locale, { month: 'short', day: 'numeric', timeZone: 'UTC', ...(years.size > 1 ? { year: 'numeric' } : {}) });
+    return weeks.map((w) => ({ label: format.format(new Date(`${w.week}T00:00:00Z`)), value: w.customers }));
   }
 
   // Rendering ------------------------------------------------------------------

@@ -181,6 +181,16 @@ describe('<workspace-overview>', () => {
       ['Nov 2', '0'],
       ['Nov 9', '1,250'],
     ]);
+    weeks.remove();
+
+    // Across New Year the labels carry the year, or "Jan 5" would be ambiguous.
+    worker.use(overviewAnswers(() => HttpResponse.json(hearth({ new_customers_by_week: [{ week: '2025-12-29', customers: 3 }, { week: '2026-01-05', customers: 4 }] }))));
+    const newYear = mount();
+    await rendered(newYear);
+    expect(tableRows(newYear, 'weekly')).to.deep.equal([
+      ['Dec 29, 2025', '3'],
+      ['Jan 5, 2026', '4'],
+    ]);
   });
 
   it('formats numbers and money in the locale it is given', async () => {
