@@ -13,6 +13,7 @@ import { DEMO_SHOP } from './seed/shopify-store.ts';
 import { CHURN_USAGE, churnCommand } from './churn/cli.ts';
 import { SEGMENT_USAGE, segmentCommand } from './segments/cli.ts';
 import { CONNECT_USAGE, connectCommand } from './cli/connect.ts';
+import { SEED_USAGE, seedCommand } from './cli/seed.ts';
 
 const HELP = `tessera — the Tessera backend and its tools
 
@@ -44,6 +45,7 @@ Usage:
   ${CHURN_USAGE}
   ${SEGMENT_USAGE}
   ${CONNECT_USAGE}
+  ${SEED_USAGE}
 
 Environment: DATABASE_URL, JWT_SECRET, SHOPIFY_WEBHOOK_SECRET, KAJABI_WEBHOOK_TOKEN (KAJABI_CLIENT_ID, KAJABI_CLIENT_SECRET),
 META_APP_SECRET, META_VERIFY_TOKEN, TIKTOK_CLIENT_SECRET, X_CONSUMER_SECRET.`;
@@ -62,6 +64,7 @@ async function main(argv: string[]) {
   if (argv[0] === 'churn') return churnCommand(argv.slice(1));
   if (argv[0] === 'segment' || argv[0] === 'segments') return segmentCommand(argv.slice(1));
   if (argv[0] === 'connect') return connectCommand(argv.slice(1));
+  if (argv[0] === 'seed') return seedCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -5,7 +5,7 @@
 // source names and stage labels): the text shows, as text, and nothing in it
 // becomes markup, a script, an event handler or a javascript: URL.
 import { expect } from '@esm-bundle/chai';
-import { HttpResponse, http } from 'msw';
+import { HttpResponse, http, type JsonBodyType } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { API, mountElement, startWorker } from './test-support/backend.ts';
 import { until } from './test-support/dom.ts';
@@ -98,7 +98,7 @@ const overview = {
   new_customers_by_week: [{ week: '2026-11-02', customers: 1 }, { week: '2026-11-09', customers: 2 }],
 };
 
-const rpc = (fn: string, body: unknown) => http.post(`${API}/rest/v1/rpc/${fn}`, () => HttpResponse.json(body));
+const rpc = (fn: string, body: JsonBodyType) => http.post(`${API}/rest/v1/rpc/${fn}`, () => HttpResponse.json(body));
 const worker = setupWorker(
   rpc('get_profile', profile),
   rpc('get_churn', churn),
