@@ -11,5 +11,7 @@ import { createHash } from 'node:crypto';
  */
 export function importKey(format: string, naturalId: string | null, body: string): string {
   const hash = createHash('sha256').update(body).digest('hex');
-  return `import:${format}:${naturalId ?? '-'}:${hash}`;
+  // An id read from a cell can be anything (a megabyte, a NUL): past what Postgres can index or store, it is keyed by its hash.
+  const id = naturalId !== null && (naturalId.length > 200 || naturalId.includes('\u0000')) ? `sha256:${createHash('sha256').update(naturalId).digest('hex')}` : naturalId;
+  return `import:${format}:${id ?? '-'}:${hash}`;
 }

@@ -42,7 +42,8 @@ export async function importBatch(db: Queryable, workspaceId: string, source: st
   try {
     const [row] = await db.query<{ result: { outcomes: BatchOutcome[]; profiles_created: number; merges: number } }>(
       'select public.import_raw_events($1, $2, $3::jsonb) as result',
-      [workspaceId, source, JSON.stringify(entries)],
+      // A reason quoting a cell with a NUL in it cannot go into jsonb (nor a text column): it is escaped, visibly.
+      [workspaceId, source, JSON.stringify(entries.map((e) => (e.error?.includes('\u0000') ? { ...e, error: e.error.replaceAll('\u0000', '\\u0000') } : e)))],
     );
     const { outcomes, profiles_created, merges } = row!.result;
     return { outcomes: outcomes.map((o) => ({ ...o, id: Number(o.id) })), profilesCreated: profiles_created, merges };

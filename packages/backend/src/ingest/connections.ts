@@ -16,10 +16,11 @@ export interface LocalConnection {
  */
 export function createConnectionRegistry(db: Queryable, local?: LocalConnection) {
   return async function findConnection(source: string, account: string): Promise<Connection | null> {
-    const [stored] = await db.query<{ workspace_id: string; secret: string }>(
-      'select workspace_id, secret from tessera.connections where source = $1 and account = $2',
-      [source, account],
-    );
+    // The account comes from the payload (TikTok's client_key, Meta's entry id); one with a NUL in it
+    // names no stored connection, and Postgres would refuse the query (a 500 instead of an answer).
+    const [stored] = account.includes('\u0000')
+      ? []
+      : await db.query<{ workspace_id: string; secret: string }>('select workspace_id, secret from tessera.connections where source = $1 and account = $2', [source, account]);
     if (stored) return { workspaceId: stored.workspace_id, secret: stored.secret };
     const secret = local?.secrets[source];
     return local && secret ? { workspaceId: local.workspaceId, secret } : null;

@@ -15,13 +15,13 @@ export function createRawEventLog(db: Queryable): RawEventLog {
         [
           entry.workspaceId,
           entry.source,
-          entry.topic,
-          entry.idempotencyKey,
+          storableText(entry.topic),
+          storableText(entry.idempotencyKey),
           JSON.stringify(entry.headers),
           encodeBase64(entry.body),
           entry.triggeredAt,
           entry.status,
-          entry.error ?? null,
+          storableText(entry.error ?? null),
         ],
       );
       return { ...row!.result, id: Number(row!.result.id) };
@@ -31,8 +31,19 @@ export function createRawEventLog(db: Queryable): RawEventLog {
         entry.source,
         JSON.stringify(entry.headers),
         encodeBase64(entry.body),
-        entry.reason,
+        storableText(entry.reason),
       ]);
     },
   };
+}
+
+/**
+ * Text as Postgres can store it. Reasons quote what the sender wrote
+ * (JSON.parse's message repeats the offending character, a normaliser quotes
+ * the bad value), topics and keys are read from the payload (Meta's
+ * `object`), and a text column cannot hold NUL: a delivery with one made the
+ * insert fail, and it was answered 500 and not recorded.
+ */
+function storableText<T extends string | null>(text: T): T {
+  return (text === null ? text : text.replaceAll('\u0000', '\\u0000')) as T;
 }

@@ -46,7 +46,8 @@ export const isKajabiTopic = (topic: string): topic is KajabiTopic => (KAJABI_TO
 /** A named event in its canonical spelling, or the name as given (trimmed) when Tessera does not know it. */
 function canonical(name: string): string {
   const folded = name.trim().toLowerCase().replace(/[.\s-]+/g, '_');
-  return ALIASES[folded] ?? name.trim().slice(0, 100);
+  // Own keys only: an event named "__proto__" or "constructor" must not find Object.prototype's.
+  return (Object.hasOwn(ALIASES, folded) ? ALIASES[folded] : undefined) ?? name.trim().slice(0, 100);
 }
 
 /** The JSON:API resource types of an API hook's payload, if the body is one. */

@@ -96,6 +96,20 @@ export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string>
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * Keys longer than this are stored as their SHA-256. Postgres cannot index a
+ * key past ~2.7 kB (raw_events_idempotency_idx), and keys made from what a
+ * sender wrote (an event id header, TikTok's event name) can be any length:
+ * unbounded, a signed delivery with a 3 kB event name failed to be stored at
+ * all (500). Real platform ids are far shorter, so their keys are unchanged.
+ */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+/** The key a delivery is stored under: `key` itself, or `sha256-key:<hex>` of it when it is too long to index. */
+export async function boundedKey(key: string): Promise<string> {
+  return key.length <= MAX_IDEMPOTENCY_KEY_LENGTH ? key : `sha256-key:${await sha256Hex(new TextEncoder().encode(key))}`;
+}
+
 /** A payload we cannot use: stored in the dead-letter with the reason, answered 400 with the same reason. */
 export async function refuse(context: WebhookContext, entry: Omit<RawEventEntry, 'status' | 'error'>, reason: string): Promise<Response> {
   const stored = await context.log.record({ ...entry, status: 'failed', error: reason });

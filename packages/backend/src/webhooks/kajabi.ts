@@ -84,8 +84,8 @@ export async function handleKajabiWebhook(request: Request, context: KajabiWebho
   try {
     normalised = normaliseKajabi({ source: 'kajabi', topic: verified.topic, headers, body: payload, triggeredAt: null, receivedAt: new Date().toISOString() });
   } catch (error) {
-    if (error instanceof NormaliseError) return refuse(context, verified, error.message);
-    throw error;
+    // A normaliser is pure: whatever else it throws (a RangeError on a value nested 10,000 deep) is about this payload too.
+    return refuse(context, verified, error instanceof NormaliseError ? error.message : `Payload could not be read: ${(error as Error).message}`);
   }
 
   const api = normalised.kind === 'record' ? context.kajabiApi?.(connection.workspaceId) : null;

@@ -1,7 +1,7 @@
 import { NormaliseError } from '../normalisers/record.ts';
 import { normaliseShopify } from '../normalisers/shopify.ts';
 import { decodeBase64, verifyHmacSha256 } from './hmac.ts';
-import { BodyTooLargeError, MAX_BODY_BYTES, answer, keptHeaders, readBody, refuse, sha256Hex, storeAndAnswer, type WebhookContext } from './delivery.ts';
+import { BodyTooLargeError, MAX_BODY_BYTES, answer, boundedKey, keptHeaders, readBody, refuse, sha256Hex, storeAndAnswer, type WebhookContext } from './delivery.ts';
 
 /**
  * `POST /webhooks/shopify` — Shopify's webhook contract:
@@ -42,7 +42,7 @@ export async function handleShopifyWebhook(request: Request, context: WebhookCon
     workspaceId: connection.workspaceId,
     source: 'shopify',
     topic: topic || '(none)',
-    idempotencyKey: eventId ? `event:${eventId}` : `sha256:${await sha256Hex(body)}`,
+    idempotencyKey: eventId ? await boundedKey(`event:${eventId}`) : `sha256:${await sha256Hex(body)}`,
     headers,
     body,
     triggeredAt: parseTime(headers['x-shopify-triggered-at']),
@@ -78,8 +78,8 @@ export async function handleShopifyWebhook(request: Request, context: WebhookCon
     });
     if (normalised.kind === 'ignored') note = normalised.reason;
   } catch (error) {
-    if (error instanceof NormaliseError) return refuse(context, entry, error.message);
-    throw error;
+    // A normaliser is pure: whatever else it throws (a RangeError on a value nested 10,000 deep) is about this payload too.
+    return refuse(context, entry, error instanceof NormaliseError ? error.message : `Payload could not be read: ${(error as Error).message}`);
   }
 
   return storeAndAnswer(context, entry, note);

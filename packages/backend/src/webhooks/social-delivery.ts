@@ -1,5 +1,5 @@
 import { NormaliseError, type Normaliser } from '../normalisers/record.ts';
-import { BodyTooLargeError, MAX_BODY_BYTES, answer, keptHeaders, readBody, sha256Hex, type WebhookContext } from './delivery.ts';
+import { BodyTooLargeError, MAX_BODY_BYTES, answer, boundedKey, keptHeaders, readBody, sha256Hex, type WebhookContext } from './delivery.ts';
 
 /**
  * The steps the social webhook handlers share once they know what a delivery
@@ -47,7 +47,7 @@ const entryOf = async (source: string, headers: Record<string, string>, item: It
   workspaceId: item.workspaceId,
   source,
   topic: item.topic,
-  idempotencyKey: item.key ?? `sha256:${await sha256Hex(item.body)}`,
+  idempotencyKey: item.key != null ? await boundedKey(item.key) : `sha256:${await sha256Hex(item.body)}`,
   headers,
   body: item.body,
   triggeredAt: item.triggeredAt,
@@ -73,8 +73,8 @@ export async function storeItem(
     const normalised = normalise({ source, topic: item.topic, headers, body: item.payload, triggeredAt: item.triggeredAt, receivedAt: new Date().toISOString() });
     if (normalised.kind === 'ignored') [status, note] = ['ignored', normalised.reason];
   } catch (error) {
-    if (!(error instanceof NormaliseError)) throw error;
-    [status, note] = ['failed', error.message];
+    // A normaliser is pure: whatever else it throws (a RangeError on a value nested 10,000 deep) is about this payload too.
+    [status, note] = ['failed', error instanceof NormaliseError ? error.message : `Payload could not be read: ${(error as Error).message}`];
   }
   const stored = await context.log.record({ ...entry, status, error: note });
   if (stored.duplicate) {
