@@ -25,7 +25,15 @@ begin
       end;
     end if;
   end loop;
-  execute 'alter role service_role bypassrls';
+  -- Roles are shared by every database of the server: altering one that is already right would race
+  -- with another database's bootstrap ("tuple concurrently updated"), so only the first one does it.
+  if not (select rolbypassrls from pg_roles where rolname = 'service_role') then
+    begin
+      execute 'alter role service_role bypassrls';
+    exception when others then
+      if not (select rolbypassrls from pg_roles where rolname = 'service_role') then raise; end if;
+    end;
+  end if;
 end
 $$;
 
