@@ -85,7 +85,8 @@ function damage(format: Format, template: string): fc.Arbitrary<Damage> {
 }
 
 const rowsPerFile = (target: string) => Number(process.env.FUZZ_ROWS ?? (target === 'postgres' ? 1_000 : 400));
-const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647);
+// A fixed seed by default, so a red CI can be replayed exactly and is never a matter of luck; set FUZZ_SEED to explore others.
+const seed = Number(process.env.FUZZ_SEED ?? 284_206_205);
 
 for (const target of testDatabases()) {
   describe(`tessera import under fuzzing (${target.name})`, () => {

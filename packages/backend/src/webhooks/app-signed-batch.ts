@@ -69,7 +69,7 @@ export async function receiveAppSignedBatch(context: WebhookContext, batch: Batc
   const connections = new Map<string, ReturnType<WebhookContext['findConnection']>>();
   const outcomes: Outcome[] = [];
   for (const [index, item] of items.entries()) {
-    const itemBody = original ? encoder.encode(JSON.stringify(item.delivery)) : body;
+    const itemBody = original ? (serialise(item.delivery) ?? body) : body;
     const itemHeaders = original ? { ...headers, 'x-tessera-batch': `${index + 1}/${items.length} sha256:${original}` } : headers;
     if (!connections.has(item.account)) connections.set(item.account, context.findConnection(source, item.account));
     const connection = await connections.get(item.account)!;
@@ -90,4 +90,18 @@ export async function receiveAppSignedBatch(context: WebhookContext, batch: Batc
   // An authentic delivery for an account nobody connected is kept and acknowledged: refusing it
   // would only make the platform retry, and back off from the app's one webhook URL for everyone.
   return answerOutcomes(outcomes, 200);
+}
+
+/**
+ * One item of a batch as a body of its own. JSON.parse reads nesting of any
+ * depth but JSON.stringify recurses: an item nested too deep to write back out
+ * is stored as the whole batch it came in (the headers say which item), and
+ * its normaliser then dead-letters it.
+ */
+function serialise(delivery: unknown): Uint8Array<ArrayBuffer> | null {
+  try {
+    return encoder.encode(JSON.stringify(delivery));
+  } catch {
+    return null;
+  }
 }

@@ -228,7 +228,8 @@ function deliveries(endpoint: Endpoint): fc.Arbitrary<(n: number) => Delivery> {
 
 // npm test runs 1,000 per endpoint on each database (about 1 min each); the issue's 10,000 run with FUZZ_RUNS=10000.
 const numRuns = (_target: string) => Number(process.env.FUZZ_RUNS ?? 1_000);
-const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647);
+// A fixed seed by default, so a red CI can be replayed exactly and is never a matter of luck; set FUZZ_SEED to explore others.
+const seed = Number(process.env.FUZZ_SEED ?? 284_206_205);
 
 for (const target of testDatabases()) {
   describe(`webhook endpoints under fuzzing (${target.name})`, () => {
