@@ -1,10 +1,10 @@
 // `npm run bench`: every benchmark, on PGlite and (with DATABASE_URL) on the PostgreSQL server
 // (the churn fit is pure TypeScript; segment previews at 1M people run on the server only).
 import { bundlesBench } from './bundles.ts';
-import { writeResults } from './results.ts';
-import { seedScaleBench } from './seed-scale.ts';
 import { churnFitBench } from './churn-fit.ts';
 import { identityResolutionBench } from './identity-resolution.ts';
+import { writeResults } from './results.ts';
+import { seedScaleBench } from './seed-scale.ts';
 import { segmentPreviewBench } from './segment-preview.ts';
 import { webhookToRealtimeBench } from './webhook-to-realtime.ts';
 

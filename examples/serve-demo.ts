@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { encodeBase64, signHmacSha256 } from '../packages/backend/src/webhooks/hmac.ts';
+import { shopifyWebhookRequest } from '../packages/backend/src/webhooks/shopify-request.ts';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu',
@@ -69,19 +69,13 @@ export async function serveDemo({ customers = 40 }: { customers?: number } = {})
     },
     async shopifyWebhook(topic, payload) {
       const secret = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).shopifyWebhookSecret;
-      const body = JSON.stringify(payload);
-      return fetch(`${url}/webhooks/shopify`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-shopify-topic': topic,
-          'x-shopify-shop-domain': 'hearth-and-grain.myshopify.com',
-          'x-shopify-event-id': `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}`,
-          'x-shopify-triggered-at': new Date().toISOString(),
-          'x-shopify-hmac-sha256': encodeBase64(await signHmacSha256(secret, body)),
-        },
-        body,
+      const request = await shopifyWebhookRequest(secret, {
+        topic,
+        shop: 'hearth-and-grain.myshopify.com',
+        body: JSON.stringify(payload),
+        eventId: `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}`,
       });
+      return fetch(`${url}/webhooks/shopify`, request);
     },
     async stop() {
       await browser.close();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../local/config.ts';
-import { encodeBase64, signHmacSha256 } from '../webhooks/hmac.ts';
+import { shopifyWebhookRequest } from '../webhooks/shopify-request.ts';
 
 export interface WebhookOptions {
   topic: string;
@@ -25,22 +25,9 @@ export async function sendShopifyWebhook(options: WebhookOptions) {
   const secret = loadConfig(options.dataDir).secrets.shopify;
   if (!secret) throw new Error('No Shopify webhook secret: set SHOPIFY_WEBHOOK_SECRET, or point --data-dir at the server\'s data directory.');
   const body = options.file ? readFileSync(options.file, 'utf8') : JSON.stringify(customerPayload(options));
-  const signature = encodeBase64(await signHmacSha256(secret, body));
   const sentAt = performance.now();
-  const response = await fetch(`${options.url.replace(/\/$/, '')}/webhooks/shopify`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-shopify-topic': options.topic,
-      'x-shopify-hmac-sha256': signature,
-      'x-shopify-shop-domain': options.shop,
-      'x-shopify-api-version': '2025-10',
-      'x-shopify-event-id': randomUUID(),
-      'x-shopify-webhook-id': randomUUID(),
-      'x-shopify-triggered-at': new Date().toISOString(),
-    },
-    body,
-  });
+  const request = await shopifyWebhookRequest(secret, { topic: options.topic, shop: options.shop, body, eventId: randomUUID() });
+  const response = await fetch(`${options.url.replace(/\/$/, '')}/webhooks/shopify`, request);
   console.log(`${response.status} ${response.statusText} in ${(performance.now() - sentAt).toFixed(1)} ms: ${await response.text()}`);
   if (!response.ok) process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 import { createRandom } from '../seed/random.ts';
 import { DEMO_SHOP, generateShopifyStore, type ShopifyDelivery } from '../seed/shopify-store.ts';
-import { encodeBase64, signHmacSha256 } from '../webhooks/hmac.ts';
+import { shopifyWebhookRequest } from '../webhooks/shopify-request.ts';
 
 /**
  * Webhook streams for replay and ordering tests: a store's history as Shopify
@@ -96,21 +96,8 @@ export function retriedAndShuffled<T>(deliveries: readonly T[], options: { seed:
 
 /** One delivery, signed with `secret` as Shopify signs it (HMAC-SHA256 of the exact body), POSTed to `/webhooks/shopify`. */
 export async function postShopifyDelivery(baseUrl: string, secret: string, delivery: ShopifyDelivery): Promise<{ status: number; body: { status?: string; id?: number; error?: string } }> {
-  const body = JSON.stringify(delivery.payload);
-  const response = await fetch(`${baseUrl}/webhooks/shopify`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-shopify-topic': delivery.topic,
-      'x-shopify-shop-domain': DEMO_SHOP,
-      'x-shopify-api-version': '2025-10',
-      'x-shopify-event-id': delivery.eventId,
-      'x-shopify-webhook-id': `wh-${delivery.eventId}`,
-      'x-shopify-triggered-at': delivery.triggeredAt,
-      'x-shopify-hmac-sha256': encodeBase64(await signHmacSha256(secret, body)),
-    },
-    body,
-  });
+  const request = await shopifyWebhookRequest(secret, { ...delivery, shop: DEMO_SHOP, body: JSON.stringify(delivery.payload) });
+  const response = await fetch(`${baseUrl}/webhooks/shopify`, request);
   return { status: response.status, body: (await response.json()) as { status?: string; id?: number; error?: string } };
 }
 

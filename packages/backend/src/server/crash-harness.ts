@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { DEMO_SHOP, type ShopifyDelivery } from '../seed/shopify-store.ts';
-import { encodeBase64, signHmacSha256 } from '../webhooks/hmac.ts';
+import { shopifyWebhookRequest } from '../webhooks/shopify-request.ts';
 
 const REPO = new URL('../../../../', import.meta.url).pathname;
 const CLI = 'packages/backend/bin/tessera.js';
@@ -143,23 +143,9 @@ export async function sendUntilAccepted(
 }
 
 async function post(url: string, secret: string, delivery: ShopifyDelivery): Promise<boolean> {
-  const body = JSON.stringify(delivery.payload);
+  const request = await shopifyWebhookRequest(secret, { ...delivery, shop: DEMO_SHOP, body: JSON.stringify(delivery.payload) });
   try {
-    const response = await fetch(`${url}/webhooks/shopify`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-shopify-topic': delivery.topic,
-        'x-shopify-shop-domain': DEMO_SHOP,
-        'x-shopify-api-version': '2025-10',
-        'x-shopify-event-id': delivery.eventId,
-        'x-shopify-webhook-id': `wh-${delivery.eventId}`,
-        'x-shopify-triggered-at': delivery.triggeredAt,
-        'x-shopify-hmac-sha256': encodeBase64(await signHmacSha256(secret, body)),
-      },
-      body,
-      signal: AbortSignal.timeout(5_000),
-    });
+    const response = await fetch(`${url}/webhooks/shopify`, { ...request, signal: AbortSignal.timeout(5_000) });
     await response.arrayBuffer();
     return response.status >= 200 && response.status < 300;
   } catch {

@@ -91,42 +91,24 @@ comment on policy churn_scores_storefront_customer_read on public.churn_scores i
 
 -- Workspace-wide functions refuse a customer token outright rather than answer
 -- from the rows above (search_profiles would otherwise find the customer themself).
-create or replace function tessera.request_workspace(requested uuid) returns uuid
+-- 0001's function keeps its body under a new name; request_workspace checks the
+-- token first and then asks it, so the two never drift apart.
+alter function tessera.request_workspace(uuid) rename to staff_workspace;
+comment on function tessera.staff_workspace(uuid) is
+  'The workspace a staff or service call is about (0001''s request_workspace): the one it names, else the JWT''s workspace claim, else the only one the caller can reach.';
+
+create function tessera.request_workspace(requested uuid) returns uuid
 language plpgsql stable security definer set search_path = '' as $$
-declare
-  claimed uuid;
-  reachable uuid[];
 begin
   if tessera.storefront_claim() is not null then
     raise exception using errcode = '42501',
       message = 'A storefront customer token reads only its own profile: get_profile, get_churn and get_journey with its profile id.',
       hint = 'Workspace-wide functions (search, segments, analytics, duplicates, webhooks) need a staff session.';
   end if;
-  -- A named workspace is only a choice, not a grant: RLS still decides what the caller sees in it.
-  claimed := coalesce(
-    requested,
-    nullif(auth.jwt() -> 'app_metadata' ->> 'workspace_id', '')::uuid,
-    nullif(auth.jwt() ->> 'workspace_id', '')::uuid
-  );
-  if claimed is not null then
-    return claimed;
-  end if;
-  if auth.role() = 'authenticated' then
-    select array_agg(m.workspace_id) into reachable
-      from (select workspace_id from public.workspace_members where user_id = auth.uid() limit 2) m;
-  else
-    select array_agg(w.id) into reachable from (select id from public.workspaces limit 2) w;
-  end if;
-  if coalesce(array_length(reachable, 1), 0) = 1 then
-    return reachable[1];
-  end if;
-  if reachable is null then
-    raise exception using errcode = '42501', message = 'No workspace is reachable with this key.',
-      hint = 'Sign in as a member of a workspace, or pass workspace_id.';
-  end if;
-  raise exception using errcode = '22023', message = 'workspace_id is required: this key reaches several workspaces.',
-    hint = 'Pass workspace_id, or put it in the JWT''s app_metadata.workspace_id claim.';
+  return tessera.staff_workspace(requested);
 end
 $$;
 comment on function tessera.request_workspace(uuid) is
-  'The workspace an API call is about: the one it names, else the JWT''s workspace claim, else the only one the caller can reach. Refuses storefront customer tokens (42501): they read one person, never a workspace.';
+  'The workspace an API call is about (see tessera.staff_workspace). Refuses storefront customer tokens (42501): they read one person, never a workspace.';
+revoke all on function tessera.request_workspace(uuid) from public;
+grant execute on function tessera.request_workspace(uuid) to authenticated, service_role;
