@@ -9,7 +9,8 @@ export function firstRenderFiles(dist: URL = new URL('./dist/', import.meta.url)
     if (seen.has(file)) return;
     seen.add(file);
     const code = readFileSync(new URL(file, dist), 'utf8');
-    for (const [, imported] of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w*{}\s,$]+from\s*)?"\.\/([^"]+)"/g)) visit(imported!);
+    // Either quote: minified chunks use double quotes, the unminified builds for bundlers (core's dist) single.
+    for (const [, imported] of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w*{}\s,$]+from\s*)?["']\.\/([^"']+)["']/g)) visit(imported!);
   };
   visit(entry);
   return [...seen];
