@@ -124,7 +124,7 @@ for (const target of testDatabases()) {
         status: 'pending',
       });
       const rescorer = createChurnRescorer(db, { now: () => new Date(NOW) });
-      await createProcessor(db, {}, { afterApply: rescorer.rescore }).drain();
+      await createProcessor(db, {}, { afterBatch: async (workspaceId, profileIds) => { for (const id of profileIds) await rescorer.rescore(workspaceId, id); } }).drain();
 
       const [after] = await db.query<{ risk: number; palive: number; churn_risk: number; scored_at: string }>(
         `select s.risk, s.palive, p.churn_risk from public.churn_scores s join public.profiles p on p.workspace_id = s.workspace_id and p.id = s.profile_id

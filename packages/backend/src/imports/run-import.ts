@@ -8,7 +8,7 @@ import { importKey } from './idempotency-key.ts';
 import { importBatch, type BatchEntry } from './import-batch.ts';
 import { readCsv, type CsvRecord } from './read-csv.ts';
 import { readJsonl } from './read-jsonl.ts';
-import { createStatisticsKeeper } from './table-statistics.ts';
+import { createStatisticsKeeper } from '../ingest/table-statistics.ts';
 
 export interface ImportOptions {
   db: Queryable;

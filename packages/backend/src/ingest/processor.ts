@@ -1,5 +1,7 @@
 import type { Database } from '../db/database.ts';
 import { normalisers, textBodies } from '../normalisers/index.ts';
+import { ingestBatch, type IngestEntry } from './ingest-batch.ts';
+import { createStatisticsKeeper } from './table-statistics.ts';
 import { NormaliseError, NormalisedRecord, PlatformMerge, PrivacyRequest, type Normalised } from '../normalisers/record.ts';
 
 /** A stored raw event, as read back for processing. */
@@ -55,62 +57,91 @@ export interface ProcessorEvents {
 
 export interface ProcessorSteps {
   /**
-   * Runs after a record is applied, before the next event: what is derived
-   * from the person (their churn scores) follows each change. Its failure is
-   * written to stderr but never undoes the event.
+   * Runs after a batch is applied, with the profiles it touched, before the
+   * next batch: what is derived from a person (churn scores, stage, segment
+   * memberships) follows each change. Its failure is written to stderr but
+   * never undoes the events.
    */
-  afterApply?(workspaceId: string, profileId: string): Promise<unknown>;
+  afterBatch?(workspaceId: string, profileIds: string[]): Promise<unknown>;
+}
+
+export interface ProcessorOptions {
+  /** Raw events applied per transaction (default 200). */
+  batchSize?: number;
+  /** Workspaces processed at once, each by its own worker (default 4); one workspace's events are always applied in order. */
+  concurrency?: number;
 }
 
 /**
  * Turns pending raw events into profiles: parse, normalise (pure, per source),
- * then `public.ingest_raw_event` applies the record and marks the row
- * processed in one transaction. A failure marks the row failed with its
- * reason (the dead-letter) and never stops the others. Pending rows left by a
- * crash are picked up at the next `drain()`.
+ * then `public.ingest_raw_events` applies a batch of records and marks them
+ * processed in one transaction. An event that fails is marked failed with
+ * its reason (the dead-letter) and never stops the others; a transient error
+ * (the database went away) leaves the batch pending for the next drain.
+ * Pending rows left by a crash are picked up at the next `drain()`.
+ *
+ * The worker pool is keyed by workspace, the tenant key: workspaces are
+ * independent, so several are applied at once, each in arrival order, and
+ * the number of connections in use never exceeds `concurrency`.
  */
-
-export function createProcessor(db: Database, events: ProcessorEvents = {}, steps: ProcessorSteps = {}) {
+export function createProcessor(db: Database, events: ProcessorEvents = {}, steps: ProcessorSteps = {}, options: ProcessorOptions = {}) {
+  const batchSize = options.batchSize ?? 200;
+  const concurrency = options.concurrency ?? 4;
+  // Statistics planned for an empty workspace make each event cost more as it grows (see table-statistics.ts).
+  const analyseAfter = createStatisticsKeeper(db);
   let draining: Promise<void> | undefined;
   let again = false;
 
-  async function processOne(row: StoredRawEvent): Promise<void> {
-    const rawEventId = Number(row.id);
-    try {
-      const next = prepareIngest(row);
-      if (next.kind === 'ignored') {
-        await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'ignored', next.reason]);
-        return;
+  async function processBatch(workspaceId: string, rows: StoredRawEvent[]): Promise<void> {
+    const entries: IngestEntry[] = rows.map((row) => {
+      const id = Number(row.id);
+      try {
+        const next = prepareIngest(row);
+        return next.kind === 'ignored' ? { id, status: 'ignored', error: next.reason } : { id, normalised: next };
+      } catch (error) {
+        return { id, status: 'failed', error: error instanceof Error ? error.message : String(error) };
       }
-      const [result] = await db.query<{ profile_id: string | null }>('select public.ingest_raw_event($1, $2, $3::jsonb) as profile_id', [
-        row.workspace_id,
-        rawEventId,
-        JSON.stringify(next),
-      ]);
-      events.onProcessed?.({ workspaceId: row.workspace_id, rawEventId, profileId: result!.profile_id });
-      if (result!.profile_id && steps.afterApply) {
-        await steps.afterApply(row.workspace_id, result!.profile_id).catch((error: Error) => {
-          // The event is applied and stays applied; the next event or the nightly refit scores the person again.
-          console.error(`tessera: re-scoring ${result!.profile_id} after raw event ${rawEventId} failed: ${error.message}`);
-        });
+    });
+    const people = new Set<string>();
+    const outcomes = await ingestBatch(db, workspaceId, entries);
+    await analyseAfter(outcomes.length);
+    for (const outcome of outcomes) {
+      if (outcome.outcome === 'processed') {
+        events.onProcessed?.({ workspaceId, rawEventId: outcome.id, profileId: outcome.profileId });
+        if (outcome.profileId) people.add(outcome.profileId);
+      } else if (outcome.status === 'failed') {
+        events.onFailed?.({ workspaceId, rawEventId: outcome.id, error: outcome.error });
       }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await db.query('select public.settle_raw_event($1, $2, $3, $4)', [row.workspace_id, rawEventId, 'failed', message]);
-      events.onFailed?.({ workspaceId: row.workspace_id, rawEventId, error: message });
     }
+    if (!steps.afterBatch || people.size === 0) return;
+    await steps.afterBatch(workspaceId, [...people]).catch((error: Error) => {
+      // The events are applied and stay applied; the next event or the nightly jobs bring the people up to date.
+      console.error(`tessera: refreshing ${people.size} people after a batch of raw events failed: ${error.message}`);
+    });
   }
 
   async function drainOnce(): Promise<void> {
     for (;;) {
+      // Oldest first, across workspaces; each workspace's share becomes one batch.
       const rows = await db.query<StoredRawEvent>(
         `select workspace_id, id, source, topic, headers, body,
                 to_char(triggered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as triggered_at,
                 to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as received_at
-           from public.raw_events where status = 'pending' order by received_at, id limit 100`,
+           from public.raw_events where status = 'pending' order by received_at, id limit $1`,
+        [batchSize * concurrency],
       );
       if (rows.length === 0) return;
-      for (const row of rows) await processOne(row);
+      const byWorkspace = new Map<string, StoredRawEvent[]>();
+      for (const row of rows) byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
+      const queue = [...byWorkspace];
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            const [workspaceId, pending] = next;
+            for (let from = 0; from < pending.length; from += batchSize) await processBatch(workspaceId, pending.slice(from, from + batchSize));
+          }
+        }),
+      );
     }
   }
 
@@ -134,11 +165,18 @@ export function createProcessor(db: Database, events: ProcessorEvents = {}, step
   }
 
   let scheduled: Promise<void> | undefined;
-  /** Drains soon, after the current request has been answered. */
+  /**
+   * Drains soon, after the current request has been answered. If the
+   * database is unreachable, the events stay pending and the drain is tried
+   * again a second later.
+   */
   function schedule(): void {
     scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       scheduled = undefined;
-      return drain();
+      return drain().catch((error: Error) => {
+        console.error(`tessera: processing paused, events stay pending (${error.message}); retrying in 1 s`);
+        setTimeout(schedule, 1_000).unref();
+      });
     });
   }
 

@@ -4,11 +4,13 @@ import type { Queryable } from '../db/database.ts';
 const TABLES = 'public.raw_events, public.profiles, public.identities, public.traits, public.events, public.profile_merges';
 
 /**
- * Keeps the planner's statistics in step with a bulk load. Planned against
- * the near-empty tables an import starts on, the resolver's lookups pick
+ * Keeps the planner's statistics in step with a bulk load or a burst of
+ * deliveries. Planned against the near-empty tables an import (or a new
+ * workspace's first webhooks) starts on, the resolver's lookups pick
  * indexes for a few rows and scan more and more as the workspace fills:
  * PGlite has no autovacuum to re-analyze, and a server's comes a minute late.
- * So the tables are analyzed each time the rows this import stored double (a
+ * So the tables are analyzed each time the rows this import (or this
+ * server's processor) stored double (a
  * handful of times for a large file), which also re-plans cached plans. (A
  * role that may not analyze a table gets a warning from Postgres, no error.)
  */

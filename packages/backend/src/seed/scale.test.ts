@@ -142,5 +142,11 @@ for (const target of testDatabases()) {
       assert.ok(direct!.n > 20, `a segment with people in it (${direct!.n})`);
       assert.equal(preview!.preview.count, direct!.n);
     });
+
+    it('fails with the database error, not a hang, when a COPY is refused (the same people seeded twice)', async () => {
+      const settled = seedAtScale(db, workspaceId, { profiles: 10, seed: 42, now: NOW }).then(() => 'seeded', (error: Error) => error.message);
+      const outcome = await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting after 20 s')).then(String)]);
+      assert.match(outcome, /duplicate key/);
+    });
   });
 }

@@ -28,7 +28,7 @@ export interface ScaleOptions {
   seed?: number;
   /** The end of the two years of history (default: the current time). */
   now?: Date;
-  /** People per COPY round (default 20,000): bounds memory at about 100 MB whatever N is. */
+  /** People per COPY round (default 20,000 on PGlite, 5,000 on a server): bounds memory at about 100 MB whatever N is. */
   batchSize?: number;
   /** The schema holding the tables (default public): the bench writes the same rows into an unindexed copy. */
   schema?: string;
@@ -81,18 +81,39 @@ export async function seedAtScale(db: Database, workspaceId: string, options: Sc
   const started = performance.now();
   const schema = options.schema ?? 'public';
   const total: ScaleCounts = { profiles: 0, identities: 0, events: 0, traits: 0, profile_facts: 0 };
-  const copier = await openCopier(db);
-  const bulk = copier.bulk;
+  // On a server, two sessions: the events (most of the bytes) go down one while the other tables
+  // go down the other. PGlite has one session, and its COPY runs on this thread.
+  const lanes = [await openCopier(db)];
+  if (db.kind === 'postgres') lanes.push(await openCopier(db));
+  const bulk = lanes.every((lane) => lane.bulk);
+  const write = async (batch: ScaleBatch) => {
+    const [main, side = main] = lanes as [Copier, Copier?];
+    // Profiles first: without bulk, the other tables' foreign keys are checked against them.
+    await main.copy(`${schema}.profiles`, SCALE_TABLES.profiles, batch.profiles);
+    await Promise.all([
+      main.copy(`${schema}.events`, SCALE_TABLES.events, batch.events),
+      (async () => {
+        for (const table of ['identities', 'traits', 'profile_facts'] as const) await side.copy(`${schema}.${table}`, SCALE_TABLES[table], batch[table]);
+      })(),
+    ]);
+    for (const table of Object.keys(SCALE_TABLES) as ScaleTable[]) total[table] += batch.counts[table];
+    options.onProgress?.({ ...total });
+  };
+  let writing: Promise<void> = Promise.resolve();
   try {
-    for (const batch of scaleBatches(workspaceId, options)) {
-      for (const table of Object.keys(SCALE_TABLES) as ScaleTable[]) {
-        await copier.copy(`${schema}.${table}`, SCALE_TABLES[table], batch[table]);
-        total[table] += batch.counts[table];
-      }
-      options.onProgress?.({ ...total });
+    // Each batch is generated (a synchronous loop on this thread) while a server writes the one before;
+    // smaller batches keep more of that one in the socket's buffers, so the server has it meanwhile.
+    for (const batch of scaleBatches(workspaceId, { ...options, batchSize: options.batchSize ?? (db.kind === 'postgres' ? 5_000 : 20_000) })) {
+      await writing;
+      writing = write(batch);
+      // Awaited before the next batch; until then a failure must not count as unhandled.
+      writing.catch(() => {});
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    await writing;
   } finally {
-    await copier.close();
+    await writing.catch(() => {});
+    for (const lane of lanes) await lane.close();
   }
   // Fresh statistics, or the first segment preview plans for empty tables.
   await db.exec(Object.keys(SCALE_TABLES).map((table) => `analyze ${schema}.${table};`).join('\n'));
@@ -466,7 +487,6 @@ export async function openCopier(db: Database): Promise<Copier> {
       if (!text) return;
       const sql = `copy ${table} (${columns.join(', ')}) from stdin`;
       await new Promise<void>((resolve, reject) => {
-        let failed: Error | undefined;
         // A submittable: pg hands it the connection when the server asks for the data.
         client.query({
           submit: (connection: PgConnection) => connection.query(sql),
@@ -476,10 +496,9 @@ export async function openCopier(db: Database): Promise<Copier> {
             connection.endCopyFrom();
           },
           handleCommandComplete: () => {},
-          handleError: (error: Error) => {
-            failed = error;
-          },
-          handleReadyForQuery: () => (failed ? reject(failed) : resolve()),
+          // pg drops the query on an error: ReadyForQuery never reaches it, so the error settles it.
+          handleError: (error: Error) => reject(error),
+          handleReadyForQuery: () => resolve(),
         } as never);
       });
     },

@@ -14,8 +14,6 @@ import { describeRefit } from '../churn/refit-report.ts';
 import { createChurnRescorer } from '../churn/rescore.ts';
 import { scheduleNightlies } from '../jobs/nightly.ts';
 import { createOutboundWorker } from '../outbound/deliver.ts';
-import { refreshPersonSegments } from '../segments/membership.ts';
-import { refreshStage } from '../journeys/lifecycle.ts';
 
 export interface ServerOptions {
   db: Database;
@@ -53,15 +51,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Each applied event re-scores its person with the workspace's current churn fits, then
   // recomputes the facts segments read (scores included) and their segment memberships.
   const rescorer = createChurnRescorer(db);
-  const afterApply = async (workspaceId: string, profileId: string) => {
-    // The record may have landed on a profile that a merge has folded into someone: follow it to the person.
-    const [person] = await db.query<{ id: string }>('select coalesce(merged_into, id) as id from public.profiles where workspace_id = $1 and id = $2', [workspaceId, profileId]);
-    if (!person) return;
-    await rescorer.rescore(workspaceId, person.id);
-    await refreshStage(db, workspaceId, person.id);
-    await refreshPersonSegments(db, workspaceId, person.id);
+  const afterBatch = async (workspaceId: string, profileIds: string[]) => {
+    // A record may have landed on a profile that a merge has folded into someone: follow it to the person.
+    const people = await db.query<{ id: string }>(
+      'select distinct tessera.root_of($1, p) as id from unnest($2::uuid[]) as p where tessera.root_of($1, p) is not null',
+      [workspaceId, profileIds],
+    );
+    for (const { id } of people) {
+      await rescorer.rescore(workspaceId, id).catch((error: Error) => console.error(`tessera: re-scoring ${id} failed: ${error.message}`));
+    }
+    await db.query('select tessera.refresh_derived($1, $2::uuid[])', [workspaceId, people.map((p) => p.id)]);
   };
-  const processor = createProcessor(db, options.processorEvents, { afterApply });
+  const processor = createProcessor(db, options.processorEvents, { afterBatch });
   const stopRefits = options.nightlyJobs ? scheduleNightlies(db, rescorer, (report) => console.log(describeRefit(report))) : () => {};
   // Outbound webhooks (segment entries and exits) are sent, and retried, every few seconds.
   const outbound = options.outboundWebhooks ? createOutboundWorker(db) : null;
