@@ -66,7 +66,11 @@ export interface ProcessorSteps {
 }
 
 export interface ProcessorOptions {
-  /** Raw events applied per transaction (default 200). */
+  /**
+   * Raw events applied per transaction (default 200 on a server, 25 on
+   * PGlite: its one connection is also the one deliveries are stored
+   * through, and a sender gives up after 5 s).
+   */
   batchSize?: number;
   /** Workspaces processed at once, each by its own worker (default 4); one workspace's events are always applied in order. */
   concurrency?: number;
@@ -85,7 +89,7 @@ export interface ProcessorOptions {
  * the number of connections in use never exceeds `concurrency`.
  */
 export function createProcessor(db: Database, events: ProcessorEvents = {}, steps: ProcessorSteps = {}, options: ProcessorOptions = {}) {
-  const batchSize = options.batchSize ?? 200;
+  const batchSize = options.batchSize ?? (db.kind === 'pglite' ? 25 : 200);
   const concurrency = options.concurrency ?? 4;
   // Statistics planned for an empty workspace make each event cost more as it grows (see table-statistics.ts).
   const analyseAfter = createStatisticsKeeper(db);
@@ -122,12 +126,14 @@ export function createProcessor(db: Database, events: ProcessorEvents = {}, step
 
   async function drainOnce(): Promise<void> {
     for (;;) {
-      // Oldest first, across workspaces; each workspace's share becomes one batch.
+      // Oldest first, across workspaces. `r.received_at`, not the text column of the same name
+      // selected above: ordering by that formatted every pending row and sorted them, bypassing
+      // raw_events_queue_idx (0.9 s a fetch with 35k pending).
       const rows = await db.query<StoredRawEvent>(
         `select workspace_id, id, source, topic, headers, body,
                 to_char(triggered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as triggered_at,
                 to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as received_at
-           from public.raw_events where status = 'pending' order by received_at, id limit $1`,
+           from public.raw_events r where status = 'pending' order by r.received_at, r.id limit $1`,
         [batchSize * concurrency],
       );
       if (rows.length === 0) return;
