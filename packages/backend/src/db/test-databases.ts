@@ -50,22 +50,36 @@ async function openMigratedPglite(): Promise<Database> {
   return db;
 }
 
-async function openScratchPostgres(url: string): Promise<Database> {
-  const name = `tessera_test_${randomBytes(6).toString('hex')}`;
-  const admin = await openPostgres(url, { max: 1 });
+/**
+ * A new, empty database on the server at `serverUrl`, named `<prefix>_<random>`;
+ * `drop()` removes it, whoever is still connected.
+ */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = await openPostgres(serverUrl, { max: 1 });
   await admin.exec(`create database ${name}`);
   await admin.close();
-  const target = new URL(url);
+  const target = new URL(serverUrl);
   target.pathname = `/${name}`;
-  const db = await openPostgres(target.toString());
+  return {
+    url: target.toString(),
+    async drop() {
+      const cleanup = await openPostgres(serverUrl, { max: 1 });
+      await cleanup.exec(`drop database if exists ${name} with (force)`);
+      await cleanup.close();
+    },
+  };
+}
+
+async function openScratchPostgres(url: string): Promise<Database> {
+  const scratch = await createScratchDatabase(url, 'tessera_test');
+  const db = await openPostgres(scratch.url);
   await migrate(db);
   const close = db.close;
   return Object.assign(db, {
     async close() {
       await close();
-      const cleanup = await openPostgres(url, { max: 1 });
-      await cleanup.exec(`drop database if exists ${name} with (force)`);
-      await cleanup.close();
+      await scratch.drop();
     },
   });
 }

@@ -1,55 +1,10 @@
 // What the back-pressure test measures a running `tessera serve` with: a
 // burst sender that times every answer, the child's memory read from
 // /proc/<pid>/status, and (on the PG server) the connections it holds.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Database } from '../db/database.ts';
-import { openPglite } from '../db/pglite.ts';
-import { openPostgres } from '../db/postgres.ts';
-import { prepareIngest } from '../ingest/processor.ts';
 import { DEMO_SHOP, type ShopifyDelivery } from '../seed/shopify-store.ts';
 import { shopifyWebhookRequest } from '../webhooks/shopify-request.ts';
-
-/** A fresh, empty place for one server: its data directory, and on the PG server a scratch database of its own. */
-export interface Place {
-  dataDir: string;
-  databaseUrl?: string;
-  open(options?: { max?: number }): Promise<Database>;
-  dispose(): Promise<void>;
-}
-
-export async function preparePlace(serverUrl: string | undefined): Promise<Place> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-back-pressure-'));
-  if (!serverUrl) {
-    return {
-      dataDir,
-      open: () => openPglite({ dataDir: join(dataDir, 'pgdata') }),
-      async dispose() {
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  }
-  // A database of its own, so pg_stat_activity for it counts the server's connections and ours only.
-  const name = `tessera_back_pressure_${randomBytes(6).toString('hex')}`;
-  const admin = await openPostgres(serverUrl, { max: 1 });
-  await admin.exec(`create database ${name}`);
-  await admin.close();
-  const target = new URL(serverUrl);
-  target.pathname = `/${name}`;
-  return {
-    dataDir,
-    databaseUrl: target.toString(),
-    open: (options) => openPostgres(target.toString(), options),
-    async dispose() {
-      rmSync(dataDir, { recursive: true, force: true });
-      const cleanup = await openPostgres(serverUrl, { max: 1 });
-      await cleanup.exec(`drop database if exists ${name} with (force)`);
-      await cleanup.close();
-    },
-  };
-}
 
 /** A process's resident memory now (VmRSS) and at its peak so far (VmHWM), in MB; null once it has exited. */
 export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null {
@@ -155,21 +110,6 @@ export async function sendBurst(url: string, secret: string, deliveries: readonl
 }
 
 export const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
-
-/** The event ids each delivery must put in the graph, from the same normaliser the processor runs. */
-export function expectedEvents(deliveries: readonly ShopifyDelivery[]): Map<string, string[]> {
-  const receivedAt = new Date().toISOString();
-  return new Map(
-    deliveries.map((d) => {
-      const normalised = prepareIngest({
-        workspace_id: '', id: 0, source: 'shopify', topic: d.topic, body: new TextEncoder().encode(JSON.stringify(d.payload)),
-        headers: { 'x-shopify-topic': d.topic, 'x-shopify-shop-domain': DEMO_SHOP, 'x-shopify-event-id': d.eventId, 'x-shopify-triggered-at': d.triggeredAt },
-        triggered_at: d.triggeredAt, received_at: receivedAt,
-      });
-      return [d.eventId, normalised.kind === 'record' ? normalised.record.events.map((e) => e.external_id) : []];
-    }),
-  );
-}
 
 /** What the database holds after the run: raw events by status, each delivery's raw rows, and every event id's count. */
 export async function finalState(db: Database) {

@@ -16,8 +16,8 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { shopifyHistory } from '../ingest/replay-stream.ts';
 import type { ShopifyDelivery } from '../seed/shopify-store.ts';
-import { expectedEvents, finalState, memoryOf, pendingCount, percentile, preparePlace, sendBurst, startSampler, type Place, type Sample } from './back-pressure-kit.ts';
-import { cliEnvironment, startServe, stopCleanly } from './crash-harness.ts';
+import { finalState, memoryOf, pendingCount, percentile, sendBurst, startSampler, type Sample } from './back-pressure-kit.ts';
+import { cliEnvironment, expectedEvents, preparePlace, startServe, stopCleanly, type Place } from './crash-harness.ts';
 
 const SECRET = 'back-pressure-shopify-secret';
 const NOW = Date.parse('2026-11-01T00:00:00Z');
@@ -117,7 +117,7 @@ describe('back-pressure: a burst of webhooks is accepted fast and processed with
     it(`${backend.name}: ${backend.size} deliveries, ${inFlight} in flight, all answered 200 before processing, all processed once${why}`, { timeout: 45 * 60_000 }, async (t: TestContext) => {
       const deliveries = history.slice(0, backend.size);
       const expected = expectedEvents(deliveries);
-      const place = await preparePlace(backend.serverUrl);
+      const place = await preparePlace(backend.serverUrl, 'back-pressure');
       let result: Run;
       try {
         result = await run(place, deliveries, inFlight);

@@ -3,12 +3,60 @@
 // handle), a sender that retries like Shopify, and the split of one generated
 // store into live webhooks and a backfill file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from '../db/database.ts';
+import { openPglite } from '../db/pglite.ts';
+import { openPostgres } from '../db/postgres.ts';
+import { createScratchDatabase } from '../db/test-databases.ts';
+import { prepareIngest } from '../ingest/processor.ts';
 import { DEMO_SHOP, type ShopifyDelivery } from '../seed/shopify-store.ts';
 import { shopifyWebhookRequest } from '../webhooks/shopify-request.ts';
 
 const REPO = new URL('../../../../', import.meta.url).pathname;
 const CLI = 'packages/backend/bin/tessera.js';
+
+/** A fresh, empty place for one server: its data directory, and on the PG server a scratch database of its own. */
+export interface Place {
+  dataDir: string;
+  databaseUrl?: string;
+  open(options?: { max?: number }): Promise<Database>;
+  dispose(): Promise<void>;
+}
+
+/** A place on PGlite (no `serverUrl`) or on the PG server; `name` prefixes the directory and the database. */
+export async function preparePlace(serverUrl: string | undefined, name: string): Promise<Place> {
+  const dataDir = mkdtempSync(join(tmpdir(), `tessera-${name}-`));
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
+  if (!serverUrl) {
+    return { dataDir, open: () => openPglite({ dataDir: join(dataDir, 'pgdata') }), dispose: async () => removeDir() };
+  }
+  const scratch = await createScratchDatabase(serverUrl, `tessera_${name.replaceAll('-', '_')}`);
+  return {
+    dataDir,
+    databaseUrl: scratch.url,
+    open: (options) => openPostgres(scratch.url, options),
+    async dispose() {
+      removeDir();
+      await scratch.drop();
+    },
+  };
+}
+
+/** The event ids each delivery must put in the graph, from the same normaliser the processor runs. */
+export function expectedEvents(deliveries: readonly ShopifyDelivery[], receivedAt = new Date().toISOString()): Map<string, string[]> {
+  return new Map(
+    deliveries.map((d) => {
+      const normalised = prepareIngest({
+        workspace_id: '', id: 0, source: 'shopify', topic: d.topic, body: new TextEncoder().encode(JSON.stringify(d.payload)),
+        headers: { 'x-shopify-topic': d.topic, 'x-shopify-shop-domain': DEMO_SHOP, 'x-shopify-event-id': d.eventId, 'x-shopify-triggered-at': d.triggeredAt },
+        triggered_at: d.triggeredAt, received_at: receivedAt,
+      });
+      return [d.eventId, normalised.kind === 'record' ? normalised.record.events.map((e) => e.external_id) : []];
+    }),
+  );
+}
 
 /** The environment both commands run with: a known Shopify secret, and PGlite unless `databaseUrl` is given. */
 export function cliEnvironment(secret: string, databaseUrl: string | undefined): NodeJS.ProcessEnv {

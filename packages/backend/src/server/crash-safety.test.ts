@@ -10,20 +10,13 @@
 // server is down (as the import command tells a user to); on the PG server
 // (DATABASE_URL) it runs side by side with the server.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Database } from '../db/database.ts';
-import { openPglite } from '../db/pglite.ts';
-import { openPostgres } from '../db/postgres.ts';
 import { personSnapshot, type PersonSnapshot } from '../ingest/person-snapshot.ts';
-import { prepareIngest } from '../ingest/processor.ts';
-import { DEMO_SHOP, generateShopifyStore, type ShopifyDelivery } from '../seed/shopify-store.ts';
+import { generateShopifyStore } from '../seed/shopify-store.ts';
 import {
-  cliEnvironment, crash, sendUntilAccepted, splitStore, startImport, startServe, stopCleanly, writeJsonl,
-  type ImportRun, type SenderFigures, type ServeProcess,
+  cliEnvironment, crash, expectedEvents, preparePlace, sendUntilAccepted, splitStore, startImport, startServe, stopCleanly, writeJsonl,
+  type ImportRun, type Place, type SenderFigures, type ServeProcess,
 } from './crash-harness.ts';
 
 const SECRET = 'crash-safety-shopify-secret';
@@ -36,61 +29,16 @@ const CRASHES = 3;
 const store = generateShopifyStore({ customers: CUSTOMERS, seed: 8_0817, now: NOW });
 const { webhooks, backfillLines } = splitStore(store, 4);
 
-/** The event ids each webhook must have put in the graph, from the same normaliser the processor runs. */
-const expectedEvents = new Map<string, string[]>(
-  webhooks.map((d) => {
-    const normalised = prepareIngest({
-      workspace_id: '', id: 0, source: 'shopify', topic: d.topic, body: new TextEncoder().encode(JSON.stringify(d.payload)),
-      headers: { 'x-shopify-topic': d.topic, 'x-shopify-shop-domain': DEMO_SHOP, 'x-shopify-event-id': d.eventId, 'x-shopify-triggered-at': d.triggeredAt },
-      triggered_at: d.triggeredAt, received_at: new Date(NOW).toISOString(),
-    });
-    return [d.eventId, normalised.kind === 'record' ? normalised.record.events.map((e) => e.external_id) : []];
-  }),
-);
+const expected = expectedEvents(webhooks, new Date(NOW).toISOString());
 
 interface Backend {
   name: 'pglite' | 'postgres';
-  /** A fresh, empty place for one run: the data directory, and for postgres a scratch database. */
-  prepare(): Promise<{ dataDir: string; databaseUrl?: string; open(): Promise<Database>; dispose(): Promise<void> }>;
+  /** A fresh, empty place for one run. */
+  prepare(): Promise<Place>;
 }
 
-const pglite: Backend = {
-  name: 'pglite',
-  async prepare() {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-crash-'));
-    return {
-      dataDir,
-      open: () => openPglite({ dataDir: join(dataDir, 'pgdata') }),
-      async dispose() {
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  },
-};
-
-const postgres = (serverUrl: string): Backend => ({
-  name: 'postgres',
-  async prepare() {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-crash-'));
-    const name = `tessera_crash_${randomBytes(6).toString('hex')}`;
-    const admin = await openPostgres(serverUrl, { max: 1 });
-    await admin.exec(`create database ${name}`);
-    await admin.close();
-    const target = new URL(serverUrl);
-    target.pathname = `/${name}`;
-    return {
-      dataDir,
-      databaseUrl: target.toString(),
-      open: () => openPostgres(target.toString()),
-      async dispose() {
-        rmSync(dataDir, { recursive: true, force: true });
-        const cleanup = await openPostgres(serverUrl, { max: 1 });
-        await cleanup.exec(`drop database if exists ${name} with (force)`);
-        await cleanup.close();
-      },
-    };
-  },
-});
+const pglite: Backend = { name: 'pglite', prepare: () => preparePlace(undefined, 'crash') };
+const postgres = (serverUrl: string): Backend => ({ name: 'postgres', prepare: () => preparePlace(serverUrl, 'crash') });
 
 interface RunResult {
   accepted: Set<string>;
@@ -277,7 +225,7 @@ describe('crash safety: tessera serve SIGKILLed mid-stream, restarted, Shopify r
 
       // Each accepted delivery's events: there, once.
       const wrong = [...crashed.accepted].flatMap((key) =>
-        expectedEvents.get(key)!.filter((id) => crashed.eventCounts.get(id) !== 1).map((id) => `${key} → ${id} × ${crashed.eventCounts.get(id) ?? 0}`),
+        expected.get(key)!.filter((id) => crashed.eventCounts.get(id) !== 1).map((id) => `${key} → ${id} × ${crashed.eventCounts.get(id) ?? 0}`),
       );
       assert.deepEqual(wrong, [], 'every accepted delivery’s event is in the graph exactly once');
       assert.deepEqual(crashed.rawStatuses, clean.rawStatuses, 'the same raw events as the clean run, imports included');

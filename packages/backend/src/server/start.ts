@@ -48,13 +48,13 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { db } = options;
   const verifyToken = createTokenVerifier(options.jwtSecret);
-  // Each applied event re-scores its person with the workspace's current churn fits, then
-  // recomputes the facts segments read (scores included) and their segment memberships.
+  // Each applied batch re-scores its people with the workspace's current churn fits, then
+  // recomputes their stages, the facts segments read (scores included) and their memberships.
   const rescorer = createChurnRescorer(db);
   const afterBatch = async (workspaceId: string, profileIds: string[]) => {
     // A record may have landed on a profile that a merge has folded into someone: follow it to the person.
     const people = await db.query<{ id: string }>(
-      'select distinct tessera.root_of($1, p) as id from unnest($2::uuid[]) as p where tessera.root_of($1, p) is not null',
+      'select distinct id from (select tessera.root_of($1, p) as id from unnest($2::uuid[]) as p) people where id is not null',
       [workspaceId, profileIds],
     );
     for (const { id } of people) {
