@@ -161,8 +161,8 @@ for (const target of testDatabases()) {
       const replayed = await db.query<Segment>(
         `select stage, to_char(entered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as entered_at,
                 to_char(left_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as left_at, cause
-           from tessera.lifecycle_timeline($1, $2, $3) order by entered_at`,
-        [ws, iso(back + 120 * DAY), ana],
+           from tessera.lifecycle_timeline($1, $2, $3::uuid[]) order by entered_at`,
+        [ws, iso(back + 120 * DAY), [ana]],
       );
       assert.deepEqual(replayed, await history(ws, ana));
     });

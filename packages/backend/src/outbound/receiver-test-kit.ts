@@ -70,7 +70,7 @@ export async function addPerson(db: Queryable, workspaceId: string, person: { id
     unrecognised: [],
   };
   const [row] = await db.query<{ id: string }>(`select tessera.apply_record($1, 'shopify', $2::jsonb, null) as id`, [workspaceId, JSON.stringify(record)]);
-  await db.query('select tessera.refresh_profile_facts($1, $2)', [workspaceId, row!.id]);
+  await db.query('select tessera.refresh_profile_facts($1, $2::uuid[])', [workspaceId, [row!.id]]);
   return row!.id;
 }
 

@@ -10,7 +10,7 @@ import type { Queryable } from '../db/database.ts';
 
 /** Recomputes one person's facts and their membership of every saved segment; returns how many entries and exits. */
 export async function refreshPersonSegments(db: Queryable, workspaceId: string, profileId: string, now = new Date()): Promise<number> {
-  await db.query('select tessera.refresh_profile_facts($1, $2)', [workspaceId, profileId]);
+  await db.query('select tessera.refresh_profile_facts($1, $2::uuid[])', [workspaceId, [profileId]]);
   const [row] = await db.query<{ changed: number }>('select tessera.refresh_memberships($1, $2, $3) as changed', [workspaceId, profileId, now.toISOString()]);
   return Number(row?.changed ?? 0);
 }
