@@ -675,3 +675,164 @@ begin
   return anchor;
 end
 $$;
+
+-- The backfill's fast lane. A customer export is mostly rows that link
+-- nobody: each names identities no one has yet and no other row of its batch
+-- carries. Such a row can only become a new person with those identities, its
+-- events and its traits, whatever order it is applied in, so the batch's
+-- rows of that kind are applied together in a few statements; every other row
+-- (an identity already known, blocked or shared within the batch, a limit it
+-- would break, an event id another row also carries, a merge or a privacy
+-- request) goes through public.ingest_raw_event in file order, as before.
+-- src/imports/fast-lane.test.ts checks that a batch ends in the same people,
+-- conflicts and statuses as the same records applied one at a time.
+create or replace function public.import_raw_events(workspace_id uuid, source text, events jsonb) returns jsonb
+language plpgsql volatile set search_path = '' as $$
+#variable_conflict use_column
+declare
+  entry jsonb;
+  n integer := 0;
+  stored jsonb;
+  raw_id bigint;
+  outcome text;
+  outcomes jsonb[] := '{}';
+  todo jsonb[] := '{}';
+  fast jsonb := '[]';
+  fast_rows integer[] := '{}';
+  step jsonb;
+  applied_ids bigint[] := '{}';
+  profile_ids uuid[] := '{}';
+  merges_before bigint;
+  created integer;
+  merged integer;
+begin
+  if jsonb_typeof(events) is distinct from 'array' then
+    raise exception using errcode = '22023', message = 'import_raw_events expects a JSON array of events';
+  end if;
+  select coalesce(max(m.id), 0) into merges_before
+    from public.profile_merges m where m.workspace_id = import_raw_events.workspace_id;
+
+  perform set_config('tessera.batch', 'on', true);
+  -- Every row stored first (its outcome known), the usable ones kept, in order, to apply.
+  for entry in select e from jsonb_array_elements(events) as e loop
+    n := n + 1;
+    -- A row its normaliser could not use arrives without `normalised` and lands
+    -- in the dead-letter (failed, with the reason); an unhandled kind is ignored.
+    stored := public.record_raw_event(
+      import_raw_events.workspace_id, import_raw_events.source, entry ->> 'topic', entry ->> 'idempotency_key', entry -> 'headers',
+      encode(convert_to(entry ->> 'body', 'UTF8'), 'base64'), (entry ->> 'triggered_at')::timestamptz,
+      case when entry ? 'normalised' then 'pending' else coalesce(entry ->> 'status', 'failed') end, entry ->> 'error');
+    raw_id := (stored ->> 'id')::bigint;
+
+    if entry ? 'normalised' and (not (stored ->> 'duplicate')::boolean or stored ->> 'status' in ('pending', 'failed')) then
+      -- New, or stored earlier and never applied (pending), or failed before
+      -- and usable now that the normaliser has been fixed.
+      todo := todo || jsonb_build_object('n', n, 'raw_id', raw_id, 'normalised', entry -> 'normalised');
+      applied_ids := applied_ids || raw_id;
+      outcome := case when (stored ->> 'duplicate')::boolean then 'resumed' else 'imported' end;
+    elsif (stored ->> 'duplicate')::boolean then
+      outcome := 'duplicate';
+    else
+      outcome := case when stored ->> 'status' = 'ignored' then 'ignored' else 'rejected' end;
+    end if;
+    outcomes := outcomes || jsonb_strip_nulls(jsonb_build_object(
+      'id', raw_id, 'outcome', outcome,
+      'status', case when outcome = 'duplicate' then stored ->> 'status' end,
+      'error', case when outcome = 'duplicate' then stored ->> 'error' end));
+  end loop;
+
+  if not exists (select 1 from unnest(todo) as t where t -> 'normalised' ->> 'kind' is distinct from 'record') then
+    with rows as (
+      select (t ->> 'n')::integer as n, (t ->> 'raw_id')::bigint as raw_id, t -> 'normalised' -> 'record' as record
+        from unnest(todo) as t
+    ), claims as (
+      select distinct r.n, x.kind, tessera.normalise_identity(x.kind, x.value) as value
+        from rows r cross join lateral jsonb_to_recordset(coalesce(r.record -> 'identities', '[]')) as x(kind text, value text)
+    ), usable as (
+      select c.n, c.kind, c.value from claims c where c.value is not null
+    ), shared as (
+      select u.kind, u.value from usable u group by u.kind, u.value having count(*) > 1
+    ), event_ids as (
+      select r.n, e.external_id
+        from rows r cross join lateral jsonb_to_recordset(coalesce(r.record -> 'events', '[]')) as e(external_id text)
+       where e.external_id is not null
+    ), refused as (
+      -- An identity known already (a scalar subquery: one index probe each, never a hash of the workspace's
+      -- identities), blocked, or carried by another row too.
+      select u.n from usable u
+       where (select true from public.identities i
+               where i.workspace_id = import_raw_events.workspace_id and i.kind = u.kind and i.value = u.value limit 1)
+          or tessera.blocked_identity(import_raw_events.workspace_id, u.kind, u.value) is not null
+          or (u.kind, u.value) in (select s.kind, s.value from shared s)
+      union
+      -- More of a kind than one person may have.
+      select u.n from usable u
+        join (select k.kind, r.max_per_profile from (select distinct kind from usable) k
+               cross join lateral tessera.identity_rule(import_raw_events.workspace_id, k.kind) as r) rule on rule.kind = u.kind
+       where rule.max_per_profile is not null
+       group by u.n, u.kind, rule.max_per_profile having count(*) > rule.max_per_profile
+      union
+      -- No usable identity: the record-by-record path says why.
+      select r.n from rows r where not exists (select 1 from usable u where u.n = r.n)
+      union
+      -- An event id another row of the batch also carries: which row stores it depends on order.
+      select e.n from event_ids e where e.external_id in (select o.external_id from event_ids o group by o.external_id having count(distinct o.n) > 1)
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('n', r.n, 'raw_id', r.raw_id, 'profile_id', gen_random_uuid(),
+                                                 'observed_at', coalesce((r.record ->> 'observed_at')::timestamptz, now()),
+                                                 'record', r.record) order by r.n), '[]')
+      into fast
+      from rows r where r.n not in (select f.n from refused f);
+
+    insert into public.profiles (workspace_id, id, first_seen_at)
+    select import_raw_events.workspace_id, f.profile_id, f.observed_at
+      from jsonb_to_recordset(fast) as f(profile_id uuid, observed_at timestamptz);
+    insert into public.identities (workspace_id, kind, value, profile_id, source, first_seen_at, last_seen_at)
+    select distinct on (x.kind, v.value) import_raw_events.workspace_id, x.kind, v.value, f.profile_id, import_raw_events.source,
+           f.observed_at, f.observed_at
+      from jsonb_to_recordset(fast) as f(profile_id uuid, observed_at timestamptz, record jsonb)
+      cross join lateral jsonb_to_recordset(coalesce(f.record -> 'identities', '[]')) as x(kind text, value text)
+      cross join lateral (select tessera.normalise_identity(x.kind, x.value) as value) v
+     where v.value is not null;
+    -- Events and traits exactly as tessera.apply_record writes them.
+    insert into public.events (workspace_id, profile_id, source, type, external_id, occurred_at, revenue, currency, properties, raw_event_id)
+    select import_raw_events.workspace_id, f.profile_id, import_raw_events.source, e.type, e.external_id, coalesce(e.occurred_at, f.observed_at),
+           e.revenue, upper(e.currency), coalesce(e.properties, '{}'), f.raw_id
+      from jsonb_to_recordset(fast) as f(profile_id uuid, observed_at timestamptz, raw_id bigint, record jsonb)
+      cross join lateral jsonb_to_recordset(coalesce(f.record -> 'events', '[]'))
+           as e(type text, external_id text, occurred_at timestamptz, revenue numeric, currency text, properties jsonb)
+    on conflict (workspace_id, source, external_id) do nothing;
+    insert into public.traits as t (workspace_id, profile_id, name, source, value, observed_at, raw_event_id)
+    select distinct on (f.profile_id, x.name) import_raw_events.workspace_id, f.profile_id, x.name, import_raw_events.source, x.value,
+           coalesce(x.observed_at, f.observed_at), f.raw_id
+      from jsonb_to_recordset(fast) as f(profile_id uuid, observed_at timestamptz, raw_id bigint, record jsonb)
+      cross join lateral jsonb_to_recordset(coalesce(f.record -> 'traits', '[]')) as x(name text, value jsonb, observed_at timestamptz)
+     where x.value is not null
+     order by f.profile_id, x.name, coalesce(x.observed_at, f.observed_at) desc
+    on conflict (workspace_id, profile_id, name, source) do update
+       set value = excluded.value, observed_at = excluded.observed_at, raw_event_id = excluded.raw_event_id
+     where excluded.observed_at >= t.observed_at;
+    update public.raw_events r
+       set status = 'processed', error = null, attempts = r.attempts + 1, processed_at = now(), profile_id = f.profile_id
+      from jsonb_to_recordset(fast) as f(raw_id bigint, profile_id uuid)
+     where r.workspace_id = import_raw_events.workspace_id and r.id = f.raw_id;
+    select coalesce(array_agg(f.profile_id), '{}'), coalesce(array_agg(f.n), '{}') into profile_ids, fast_rows
+      from jsonb_to_recordset(fast) as f(profile_id uuid, n integer);
+  end if;
+
+  -- The rest, one at a time, in file order.
+  foreach step in array todo loop
+    continue when (step ->> 'n')::integer = any (fast_rows);
+    profile_ids := profile_ids || public.ingest_raw_event(import_raw_events.workspace_id, (step ->> 'raw_id')::bigint, step -> 'normalised');
+  end loop;
+  perform set_config('tessera.batch', 'off', true);
+  perform tessera.refresh_people(import_raw_events.workspace_id, profile_ids);
+
+  -- Profiles made in this transaction carry its start time (now()) as created_at.
+  select count(*) into created from public.profiles p
+   where p.workspace_id = import_raw_events.workspace_id and p.id = any (profile_ids) and p.created_at = now();
+  select count(*) into merged from public.profile_merges m
+   where m.workspace_id = import_raw_events.workspace_id and m.id > merges_before and m.raw_event_id = any (applied_ids);
+  return jsonb_build_object('outcomes', to_jsonb(outcomes), 'profiles_created', created, 'merges', merged);
+end
+$$;
