@@ -875,3 +875,9 @@ begin
   return jsonb_build_object('count', total, 'sample', sample);
 end
 $$;
+
+-- The preview's sample is the most recently seen matches. Walked in that
+-- order, the index stops at the tenth match instead of sorting every match:
+-- at 1M people, 86 → 3 ms for 'big spenders gone quiet' (198,656 match),
+-- 76 → 16 ms for 'social, at risk' (48,153).
+create index profile_facts_recent_idx on public.profile_facts (workspace_id, last_seen_at desc nulls last, profile_id);
