@@ -131,5 +131,20 @@ for (const target of testDatabases()) {
       const [made] = await oneByOne.query<{ n: number }>(`select count(*)::int - 1 as n from public.profiles where workspace_id = $1`, [wsOneByOne]); // less Carol
       assert.equal(result.profiles_created, made!.n);
     });
+
+    it('a row repeated within one batch is a duplicate of the first, which it reports as processed, and is applied once', async () => {
+      const [row] = batch();
+      const again = { ...row!, idempotency_key: 'fast-lane:repeated', normalised: { kind: 'record' as const, record: record([{ kind: 'email', value: 'twice@example.com' }], { events: [order('twice', 12)] }) } };
+      const [result] = await batched.query<{ result: { outcomes: { id: number; outcome: string; status?: string }[]; profiles_created: number } }>(
+        'select public.import_raw_events($1, $2, $3::jsonb) as result',
+        [wsBatched, 'shopify', JSON.stringify([again, again])],
+      );
+      const [first, second] = result!.result.outcomes;
+      assert.deepEqual(second, { id: first!.id, outcome: 'duplicate', status: 'processed' });
+      assert.equal(first!.outcome, 'imported');
+      assert.equal(result!.result.profiles_created, 1);
+      const [events] = await batched.query<{ n: number }>(`select count(*)::int as n from public.events where workspace_id = $1 and external_id = 'shopify:order:twice'`, [wsBatched]);
+      assert.equal(events!.n, 1);
+    });
   });
 }

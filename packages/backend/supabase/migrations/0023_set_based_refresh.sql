@@ -724,6 +724,11 @@ begin
       case when entry ? 'normalised' then 'pending' else coalesce(entry ->> 'status', 'failed') end, entry ->> 'error');
     raw_id := (stored ->> 'id')::bigint;
 
+    if raw_id = any (applied_ids) then
+      -- The same row again in this batch: stored once, applied once, and reported as the first
+      -- one ends (processed: if it fails, so does the batch).
+      stored := stored || '{"status": "processed", "error": null}';
+    end if;
     if entry ? 'normalised' and (not (stored ->> 'duplicate')::boolean or stored ->> 'status' in ('pending', 'failed')) then
       -- New, or stored earlier and never applied (pending), or failed before
       -- and usable now that the normaliser has been fixed.
