@@ -1,3 +1,8 @@
+-- Ingest and segment previews at scale (docs/scaling.md has the before and
+-- after of each). In order below: the refreshes after a batch, set-based;
+-- identity resolution's lookups and a short path for records that link
+-- nobody new; the backfill's fast lane; segment previews.
+--
 -- Set-based refreshes for a batch. After a batch of deliveries, each person it
 -- touched had their profile projection, lifecycle stage and segment facts
 -- recomputed by a call per person, and each call planned its query anew
