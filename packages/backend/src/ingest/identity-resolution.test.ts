@@ -212,6 +212,22 @@ for (const target of testDatabases()) {
       assert.equal(await person(db, ws, 'phone', '+14155550188'), await person(db, ws, 'email', 'sam@one.example'));
     });
 
+    it('an identity refused for a limit is recorded against no anchor when the record had none yet', async () => {
+      await apply(db, ws, { source: 'shopify', record: { observed_at: at(1), identities: [{ kind: 'shopify_customer', value: '4001' }, { kind: 'email', value: 'bea@limits.example' }], traits: [], events: [] } });
+      const bea = await person(db, ws, 'email', 'bea@limits.example');
+      // A second Shopify id (one per person) comes first, so the email's owner would break the limit.
+      const other = await apply(db, ws, { source: 'shopify', record: { observed_at: at(2), identities: [{ kind: 'shopify_customer', value: '4002' }, { kind: 'email', value: 'bea@limits.example' }], traits: [], events: [] } });
+      assert.notEqual(other, bea);
+      assert.equal(await person(db, ws, 'email', 'bea@limits.example'), bea);
+      const [conflict] = await db.query<{ owner_profile_id: string; anchor_profile_id: string | null; reason: string }>(
+        `select owner_profile_id, anchor_profile_id, reason from public.identity_conflicts where workspace_id = $1 and kind = 'email' and value = 'bea@limits.example'`,
+        [ws],
+      );
+      assert.equal(conflict!.owner_profile_id, bea);
+      assert.equal(conflict!.anchor_profile_id, null);
+      assert.match(conflict!.reason, /at most 1 shopify_customer per person/);
+    });
+
     it('unmerging a profile takes back what had been merged into it before', async () => {
       const a = await apply(db, ws, { source: 'shopify', record: { observed_at: at(1), identities: [{ kind: 'email', value: 'tree-a@example.org' }], traits: [], events: [] } });
       const b = await apply(db, ws, { source: 'shopify', record: { observed_at: at(1), identities: [{ kind: 'email', value: 'tree-b@example.org' }], traits: [], events: [] } });
