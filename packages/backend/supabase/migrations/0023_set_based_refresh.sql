@@ -534,23 +534,25 @@ begin
   -- (or a new person does), the new identities attach to it, and nothing is
   -- refused; it would do so a few statements per identity. This is the same
   -- outcome in a few statements per record.
-  select coalesce(jsonb_agg(jsonb_build_object('kind', w.kind, 'value', w.value, 'owner', i.profile_id,
+  -- Each identity the record carries, strongest first, with its rule, its owner (if known) and why it
+  -- never links anyone (if blocked): what both the short path and the claims loop read.
+  select coalesce(jsonb_agg(jsonb_build_object('kind', w.kind, 'value', w.value, 'owner', i.profile_id, 'owner_first_seen', i.first_seen_at,
                                                'root', coalesce(p.merged_into, p.id), 'priority', r.priority, 'max_per_profile', r.max_per_profile,
-                                               'blocked', tessera.blocked_identity(p_workspace_id, w.kind, w.value) is not null)
+                                               'blocked', tessera.blocked_identity(p_workspace_id, w.kind, w.value))
                             order by r.priority desc, w.kind, w.value), '[]')
     into claims
     from jsonb_to_recordset(wanted) as w(kind text, value text)
     cross join lateral tessera.identity_rule(p_workspace_id, w.kind) as r
     -- A primary-key lookup per identity. `limit 1` (each is unique) keeps the planner from
     -- flattening the laterals into a join, which it hashed over a seq scan of the workspace's identities.
-    left join lateral (select i.profile_id from public.identities i
+    left join lateral (select i.profile_id, i.first_seen_at from public.identities i
                         where i.workspace_id = p_workspace_id and i.kind = w.kind and i.value = w.value limit 1) i on true
     left join lateral (select p.merged_into, p.id from public.profiles p
                         where p.workspace_id = p_workspace_id and p.id = i.profile_id limit 1) p on true;
   select (array_agg(c.owner order by c.n) filter (where c.owner is not null))[1], (array_agg(c.root) filter (where c.root is not null))[1]
     into anchor, root
-    from rows from (jsonb_to_recordset(claims) as (owner uuid, root uuid, blocked boolean)) with ordinality as c(owner, root, blocked, n)
-   having count(*) > 0 and not bool_or(c.blocked) and count(distinct c.root) <= 1;
+    from rows from (jsonb_to_recordset(claims) as (owner uuid, root uuid, blocked text)) with ordinality as c(owner, root, blocked, n)
+   having count(*) > 0 and not bool_or(c.blocked is not null) and count(distinct c.root) <= 1;
   if found and not exists (
     select 1
       from (select c.kind, min(c.max_per_profile) as max_per_profile, count(*) as n
@@ -580,16 +582,12 @@ begin
 
   -- Strongest identities first: the first one matched decides whose record this is.
   for claim in
-    select w.kind, w.value, r.priority, r.max_per_profile,
-           i.profile_id as owner, tessera.root_of(p_workspace_id, i.profile_id) as owner_root, i.first_seen_at as owner_first_seen
-      from jsonb_to_recordset(wanted) as w(kind text, value text)
-      cross join lateral tessera.identity_rule(p_workspace_id, w.kind) as r
-      -- Lateral: one primary-key lookup per identity, however large the workspace (`limit 1`: see above).
-      left join lateral (select i.profile_id, i.first_seen_at from public.identities i
-                          where i.workspace_id = p_workspace_id and i.kind = w.kind and i.value = w.value limit 1) i on true
-     order by r.priority desc, w.kind, w.value
+    select c.kind, c.value, c.max_per_profile, c.owner, c.root as owner_root, c.owner_first_seen, c.blocked
+      from rows from (jsonb_to_recordset(claims) as (kind text, value text, max_per_profile integer, owner uuid, root uuid,
+                                                     owner_first_seen timestamptz, blocked text)) with ordinality as c
+     order by c.ordinality
   loop
-    blocked_note := tessera.blocked_identity(p_workspace_id, claim.kind, claim.value);
+    blocked_note := claim.blocked;
     if blocked_note is not null then
       blocked_list := blocked_list || format('%s %s (%s)', claim.kind, claim.value, blocked_note);
       continue;
@@ -680,6 +678,51 @@ begin
        and tessera.root_of(p_workspace_id, i.profile_id) = survivor;
   end loop;
   return anchor;
+end
+$$;
+
+-- What a record says happened and what it says about the person, written for
+-- records already tied to their profiles: by tessera.apply_record one at a
+-- time, and by the backfill's fast lane a batch at a time.
+create function tessera.write_record_facts(p_workspace_id uuid, p_source text, p_records jsonb) returns void
+language sql volatile set search_path = '' as $$
+  insert into public.events (workspace_id, profile_id, source, type, external_id, occurred_at, revenue, currency, properties, raw_event_id)
+  select p_workspace_id, f.profile_id, p_source, e.type, e.external_id, coalesce(e.occurred_at, f.observed_at),
+         e.revenue, upper(e.currency), coalesce(e.properties, '{}'), f.raw_id
+    from jsonb_to_recordset(p_records) as f(profile_id uuid, observed_at timestamptz, raw_id bigint, record jsonb)
+    cross join lateral jsonb_to_recordset(coalesce(f.record -> 'events', '[]'))
+         as e(type text, external_id text, occurred_at timestamptz, revenue numeric, currency text, properties jsonb)
+  on conflict (workspace_id, source, external_id) do nothing;
+
+  insert into public.traits as t (workspace_id, profile_id, name, source, value, observed_at, raw_event_id)
+  select distinct on (f.profile_id, x.name) p_workspace_id, f.profile_id, x.name, p_source, x.value,
+         coalesce(x.observed_at, f.observed_at), f.raw_id
+    from jsonb_to_recordset(p_records) as f(profile_id uuid, observed_at timestamptz, raw_id bigint, record jsonb)
+    cross join lateral jsonb_to_recordset(coalesce(f.record -> 'traits', '[]')) as x(name text, value jsonb, observed_at timestamptz)
+   where x.value is not null
+   order by f.profile_id, x.name, coalesce(x.observed_at, f.observed_at) desc
+  on conflict (workspace_id, profile_id, name, source) do update
+     set value = excluded.value, observed_at = excluded.observed_at, raw_event_id = excluded.raw_event_id
+   where excluded.observed_at >= t.observed_at;
+$$;
+comment on function tessera.write_record_facts(uuid, text, jsonb) is
+  'Writes the events (once each, by source id) and traits (newest wins) of records tied to their profiles: [{profile_id, observed_at, raw_id, record}].';
+revoke all on function tessera.write_record_facts(uuid, text, jsonb) from public;
+grant execute on function tessera.write_record_facts(uuid, text, jsonb) to service_role;
+
+create or replace function tessera.apply_record(p_workspace_id uuid, p_source text, p_record jsonb, p_raw_event_id bigint) returns uuid
+language plpgsql volatile set search_path = '' as $$
+declare
+  observed timestamptz := coalesce((p_record ->> 'observed_at')::timestamptz, now());
+  profile uuid;
+begin
+  profile := tessera.resolve_identities(p_workspace_id, coalesce(p_record -> 'identities', '[]'), p_source, observed, p_raw_event_id);
+  perform tessera.write_record_facts(p_workspace_id, p_source,
+    jsonb_build_array(jsonb_build_object('profile_id', profile, 'observed_at', observed, 'raw_id', p_raw_event_id, 'record', p_record)));
+  if current_setting('tessera.batch', true) is distinct from 'on' then
+    perform tessera.refresh_profile(p_workspace_id, profile);
+  end if;
+  return profile;
 end
 $$;
 
@@ -806,24 +849,7 @@ begin
       cross join lateral jsonb_to_recordset(coalesce(f.record -> 'identities', '[]')) as x(kind text, value text)
       cross join lateral (select tessera.normalise_identity(x.kind, x.value) as value) v
      where v.value is not null;
-    -- Events and traits exactly as tessera.apply_record writes them.
-    insert into public.events (workspace_id, profile_id, source, type, external_id, occurred_at, revenue, currency, properties, raw_event_id)
-    select import_raw_events.workspace_id, f.profile_id, import_raw_events.source, e.type, e.external_id, coalesce(e.occurred_at, f.observed_at),
-           e.revenue, upper(e.currency), coalesce(e.properties, '{}'), f.raw_id
-      from jsonb_to_recordset(fast) as f(profile_id uuid, observed_at timestamptz, raw_id bigint, record jsonb)
-      cross join lateral jsonb_to_recordset(coalesce(f.record -> 'events', '[]'))
-           as e(type text, external_id text, occurred_at timestamptz, revenue numeric, currency text, properties jsonb)
-    on conflict (workspace_id, source, external_id) do nothing;
-    insert into public.traits as t (workspace_id, profile_id, name, source, value, observed_at, raw_event_id)
-    select distinct on (f.profile_id, x.name) import_raw_events.workspace_id, f.profile_id, x.name, import_raw_events.source, x.value,
-           coalesce(x.observed_at, f.observed_at), f.raw_id
-      from jsonb_to_recordset(fast) as f(profile_id uuid, observed_at timestamptz, raw_id bigint, record jsonb)
-      cross join lateral jsonb_to_recordset(coalesce(f.record -> 'traits', '[]')) as x(name text, value jsonb, observed_at timestamptz)
-     where x.value is not null
-     order by f.profile_id, x.name, coalesce(x.observed_at, f.observed_at) desc
-    on conflict (workspace_id, profile_id, name, source) do update
-       set value = excluded.value, observed_at = excluded.observed_at, raw_event_id = excluded.raw_event_id
-     where excluded.observed_at >= t.observed_at;
+    perform tessera.write_record_facts(import_raw_events.workspace_id, import_raw_events.source, fast);
     update public.raw_events r
        set status = 'processed', error = null, attempts = r.attempts + 1, processed_at = now(), profile_id = f.profile_id
       from jsonb_to_recordset(fast) as f(raw_id bigint, profile_id uuid)
