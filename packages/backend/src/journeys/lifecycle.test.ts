@@ -285,6 +285,20 @@ for (const target of testDatabases()) {
       assert.equal(await stageOnProfile(shopper), 'repeat');
     });
 
+    it('a person merged with a profile that had a history of its own gets one history, even when their stage stays the same', async () => {
+      const [signedUp, bought, linked] = [at('2026-03-20T12:00:00Z'), at('2026-04-01T12:00:00Z'), at('2026-04-20T12:00:00Z')];
+      const shopper = await apply(ws, 'shopify', [{ kind: 'email', value: 'gus@lifecycle.example' }], [order(bought, 60)]);
+      const member = await apply(ws, 'kajabi', [{ kind: 'kajabi_member', value: '778' }, { kind: 'email', value: 'gus.studio@lifecycle.example' }], [signup(signedUp)]);
+      assert.equal(await refresh(shopper, bought + HOUR), 'first_purchase');
+      assert.equal(await refresh(member, signedUp + HOUR), 'lead');
+      await apply(ws, 'kajabi', [{ kind: 'kajabi_member', value: '778' }, { kind: 'email', value: 'gus@lifecycle.example' }], [], linked);
+
+      assert.equal(await refresh(member, linked + HOUR), 'first_purchase');
+      assert.deepEqual(await history(ws, shopper), [seg('lead', signedUp, bought, 'customer_created'), seg('first_purchase', bought, null, 'order_placed')]);
+      assert.deepEqual(await history(ws, member), []);
+      assert.equal(await stageOnProfile(member), null);
+    });
+
     it('follows a workspace\'s own thresholds, kept as data: the latest version wins, threshold by threshold over the default', async () => {
       const custom = await ensureWorkspace(db, { slug: 'lifecycle-custom', name: 'Lifecycle custom' });
       const ids = [{ kind: 'email', value: 'ana@lifecycle.example' }];
