@@ -285,6 +285,25 @@ for (const target of testDatabases()) {
       assert.equal(await stageOnProfile(shopper), 'repeat');
     });
 
+    it('a stage that is the same after a batch is rewritten when what happened in between is new: loyal and back to repeat', async () => {
+      const ids = [{ kind: 'email', value: 'eli@lifecycle.example' }];
+      const [joined, first, second, third, refunded] = [
+        at('2026-02-01T08:00:00Z'), at('2026-02-02T08:00:00Z'), at('2026-02-20T08:00:00Z'), at('2026-03-02T08:00:00Z'), at('2026-03-05T08:00:00Z'),
+      ];
+      const eli = await apply(ws, 'shopify', ids, [signup(joined), order(first, 100), order(second, 100)]);
+      assert.equal(await refresh(eli, second + HOUR), 'repeat');
+      // One batch: an order that makes him loyal (550 spent), then a refund that takes him back under (450).
+      await apply(ws, 'shopify', ids, [order(third, 350), refund(refunded, 100)]);
+      assert.equal(await refresh(eli, refunded + DAY), 'repeat');
+      assert.deepEqual(await history(ws, eli), [
+        seg('lead', joined, first, 'customer_created'),
+        seg('first_purchase', first, second, 'order_placed'),
+        seg('repeat', second, third, 'order_placed'),
+        seg('loyal', third, refunded, 'order_placed'),
+        seg('repeat', refunded, null, 'refund_issued'),
+      ]);
+    });
+
     it('a person merged with a profile that had a history of its own gets one history, even when their stage stays the same', async () => {
       const [signedUp, bought, linked] = [at('2026-03-20T12:00:00Z'), at('2026-04-01T12:00:00Z'), at('2026-04-20T12:00:00Z')];
       const shopper = await apply(ws, 'shopify', [{ kind: 'email', value: 'gus@lifecycle.example' }], [order(bought, 60)]);
