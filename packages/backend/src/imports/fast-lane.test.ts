@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Database } from '../db/database.ts';
 import { testDatabases } from '../db/test-databases.ts';
-import { personSnapshot } from '../ingest/person-snapshot.ts';
+import { countingResolutions, personSnapshot } from '../ingest/person-snapshot.ts';
 import { ensureWorkspace } from '../local/workspace.ts';
 import type { NormalisedRecord } from '../normalisers/record.ts';
 
@@ -95,21 +95,13 @@ for (const target of testDatabases()) {
         await oneByOne.query('select public.ingest_raw_event($1, $2, $3::jsonb)', [wsOneByOne, row!.stored.id, JSON.stringify(e.normalised)]);
       }
 
-      // Batched: the import's call, counting identity resolutions (this transaction's own counts).
-      const { result, calls } = await batched.transaction(async (tx) => {
-        await tx.query(`set local track_functions = 'all'`);
-        // Counted before and after: on a server already tracking functions, the backend's earlier
-        // calls not yet flushed (the `before` hook's) show in this transaction's counts too.
-        const resolutions = async () =>
-          (await tx.query<{ n: number }>(
-            `select coalesce(sum(calls), 0)::int as n from pg_stat_xact_user_functions where schemaname = 'tessera' and funcname = 'resolve_identities'`,
-          ))[0]!.n;
-        const resolvedBefore = await resolutions();
+      // Batched: the import's call, counting identity resolutions.
+      const { result, resolved: calls } = await countingResolutions(batched, async (tx) => {
         const [row] = await tx.query<{ result: { outcomes: { outcome: string }[]; profiles_created: number; merges: number } }>(
           'select public.import_raw_events($1, $2, $3::jsonb) as result',
           [wsBatched, 'shopify', JSON.stringify(entries)],
         );
-        return { result: row!.result, calls: (await resolutions()) - resolvedBefore };
+        return row!.result;
       });
 
       assert.deepEqual(result.outcomes.map((o) => o.outcome), entries.map(() => 'imported'));

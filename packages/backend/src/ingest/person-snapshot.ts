@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 
 /**
  * A workspace's people in a canonical form that two databases can be compared
@@ -63,4 +63,24 @@ export async function personSnapshot(db: Queryable, workspaceId: string): Promis
     return { key, ...person, identities, orders_count: Number(person.orders_count) } as PersonSnapshot;
   });
   return people.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * Runs `work` in one transaction with function tracking on and counts the
+ * calls of tessera.resolve_identities it made: how many records were resolved
+ * one at a time rather than applied together. Counted before and after: on a
+ * server already tracking functions, the backend's earlier calls not yet
+ * flushed show in the transaction's counts too.
+ */
+export async function countingResolutions<T>(db: Database, work: (tx: Queryable) => Promise<T>): Promise<{ result: T; resolved: number }> {
+  return db.transaction(async (tx) => {
+    await tx.query(`set local track_functions = 'all'`);
+    const resolutions = async () =>
+      (await tx.query<{ n: number }>(
+        `select coalesce(sum(calls), 0)::int as n from pg_stat_xact_user_functions where schemaname = 'tessera' and funcname = 'resolve_identities'`,
+      ))[0]!.n;
+    const before = await resolutions();
+    const result = await work(tx);
+    return { result, resolved: (await resolutions()) - before };
+  });
 }

@@ -29,7 +29,8 @@ export function createRawEventLog(db: Queryable): RawEventLog {
       const byStream = new Map<string, Waiting[]>();
       for (const w of group) {
         const stream = `${w.entry.workspaceId} ${w.entry.source}`;
-        byStream.set(stream, [...(byStream.get(stream) ?? []), w]);
+        if (!byStream.has(stream)) byStream.set(stream, []);
+        byStream.get(stream)!.push(w);
       }
       await Promise.all([...byStream.values()].map(store));
     }

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { testDatabases } from '../db/test-databases.ts';
 import { ensureWorkspace } from '../local/workspace.ts';
 import type { NormalisedRecord } from '../normalisers/record.ts';
-import { personSnapshot } from './person-snapshot.ts';
+import { countingResolutions, personSnapshot } from './person-snapshot.ts';
 
 // public.ingest_raw_events (the webhook processor's batches) applies the
 // records whose person is unambiguous together (tessera.apply_unambiguous_records)
@@ -136,19 +136,12 @@ for (const target of testDatabases()) {
 
       const entries: { id: number; normalised: { kind: string; record: NormalisedRecord } }[] = [];
       for (const row of BATCH) entries.push({ id: await store(batched, wsBatched, row.source, row.key, { key: row.key }), normalised: { kind: 'record', record: row.record } });
-      const { applied, resolved } = await batched.transaction(async (tx) => {
-        await tx.query(`set local track_functions = 'all'`);
-        // Before and after: the backend's earlier calls not yet flushed show in this transaction's counts too.
-        const resolutions = async () =>
-          (await tx.query<{ n: number }>(
-            `select coalesce(sum(calls), 0)::int as n from pg_stat_xact_user_functions where schemaname = 'tessera' and funcname = 'resolve_identities'`,
-          ))[0]!.n;
-        const before = await resolutions();
+      const { result: applied, resolved } = await countingResolutions(batched, async (tx) => {
         const [row] = await tx.query<{ applied: { id: number; profile_id: string }[] }>('select public.ingest_raw_events($1, $2::jsonb) as applied', [
           wsBatched,
           JSON.stringify(entries),
         ]);
-        return { applied: row!.applied, resolved: (await resolutions()) - before };
+        return row!.applied;
       });
 
       assert.equal(applied.length, BATCH.length);
