@@ -105,7 +105,8 @@ async function foreignKeysCitusCannotKeep(db: Queryable, { tenant, reference }: 
        from pg_constraint k
        join pg_class c on c.oid = k.confrelid join pg_namespace n on n.oid = c.relnamespace
        join pg_class s on s.oid = k.conrelid join pg_namespace sn on sn.oid = s.relnamespace
-      where k.contype = 'f' and sn.nspname in ('public', 'tessera')
+      -- A partition's copy of its parent's key (conparentid) is checked on the parent.
+      where k.contype = 'f' and k.conparentid = 0 and sn.nspname in ('public', 'tessera')
       order by 2, 1`,
   );
   // regclass::text drops the schema for tables on the search path (public).

@@ -1,11 +1,13 @@
 /**
- * The nightly jobs inside `tessera serve`: at start and then every hour, each
+ * The nightly jobs inside `tessera serve`: at start and then every hour, the
+ * events partitions are extended (tessera.ensure_event_partitions) and each
  * workspace whose churn fit is more than a day old (or missing) is refitted
  * and re-scored, its lifecycle stages rebuilt (at-risk reads the scores), its
  * segment facts rebuilt (they carry scores and stages), and
  * every saved segment re-evaluated (time alone moves "last order before
  * -90d"). A local or self-hosted install stays current without a cron; on
- * Supabase the same runs as `tessera churn refit` from a scheduler.
+ * Supabase the same runs as `tessera churn refit` from a scheduler, and the
+ * partitions from pg_cron (docs/scaling.md).
  */
 import type { Queryable } from '../db/database.ts';
 import { refitWorkspace, type RefitReport } from '../churn/refit.ts';
@@ -27,6 +29,8 @@ export async function runNightly(db: Queryable, workspaceId: string, options: { 
 
 /** Runs the nightly jobs of every workspace whose newest churn fit is older than `maxAgeHours`. */
 export async function runStaleNightlies(db: Queryable, options: { maxAgeHours?: number; onRefit?: (report: RefitReport) => void } = {}): Promise<RefitReport[]> {
+  // Next year's events partition exists before its first event; history imported since the last run gets its years'.
+  await db.query('select tessera.ensure_event_partitions()');
   const stale = await db.query<{ id: string }>(
     `select w.id from public.workspaces w
       where coalesce((select max(m.fitted_at) from public.churn_models m where m.workspace_id = w.id), '-infinity') < now() - make_interval(hours => $1)

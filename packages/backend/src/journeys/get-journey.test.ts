@@ -454,7 +454,7 @@ for (const target of testDatabases()) {
           walked += page.events.length;
           cursor = page.next_cursor;
         }
-        const [{ pages } = { pages: 0 }] = await db.query<{ pages: number }>(`select (pg_relation_size('public.events') / current_setting('block_size')::int)::int as pages`);
+        const [{ pages } = { pages: 0 }] = await db.query<{ pages: number }>(`select (sum(pg_relation_size(relid)) / current_setting('block_size')::int)::int as pages from pg_partition_tree('public.events')`);
         const first = await pagesRead(big);
         const deep = await pagesRead(big, cursor);
         const newcomer = await pagesRead(small);

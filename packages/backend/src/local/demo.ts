@@ -53,6 +53,9 @@ export async function seedDemoStore(db: Database, workspaceId: string, options: 
       status: 'pending',
     });
   }
+  // The store opened two years before now: its years get their events partitions before the events arrive.
+  const now = options.now ?? Date.now();
+  await db.query('select tessera.ensure_event_partitions($1, $2)', [new Date(now - 2 * 365 * 86_400_000 - 86_400_000), new Date(now + 365 * 86_400_000)]);
   await createProcessor(db).drain();
   return store.length + audience.length;
 }

@@ -94,6 +94,29 @@ for (const target of testDatabases()) {
       assert.equal(orphans!.n, 0);
     });
 
+    it('keys every event as ingest does, in its year\'s partition, so a re-delivered event is not stored twice', async () => {
+      const [keys] = await db.query<{ events: number; keyed: number; in_default: number }>(
+        `select (select count(*) from public.events where workspace_id = $1)::int as events,
+                (select count(*) from tessera.event_keys k join public.events e
+                    on e.workspace_id = k.workspace_id and e.id = k.event_id and e.occurred_at = k.occurred_at
+                   and e.source = k.source and e.external_id = k.external_id where k.workspace_id = $1)::int as keyed,
+                (select count(*) from public.events_default where workspace_id = $1)::int as in_default`,
+        [workspaceId]);
+      assert.ok(keys!.events > PEOPLE);
+      assert.equal(keys!.keyed, keys!.events);
+      assert.equal(keys!.in_default, 0, 'the seeded years have partitions of their own');
+      const [order] = await db.query<{ profile_id: string; external_id: string }>(
+        `select profile_id, external_id from public.events where workspace_id = $1 and type = 'order_placed' and source = 'shopify' limit 1`, [workspaceId]);
+      // The same order again, delivered later without a time of its own: it would land in another year's partition.
+      await db.query(
+        `select tessera.write_record_facts($1, 'shopify', jsonb_build_array(jsonb_build_object('profile_id', $2::uuid, 'observed_at', '2027-03-01T00:00:00Z',
+           'raw_id', null, 'record', jsonb_build_object('events', jsonb_build_array(jsonb_build_object('type', 'order_placed', 'external_id', $3::text))))))`,
+        [workspaceId, order!.profile_id, order!.external_id]);
+      const [after] = await db.query<{ n: number }>(
+        `select count(*)::int as n from public.events where workspace_id = $1 and source = 'shopify' and external_id = $2`, [workspaceId, order!.external_id]);
+      assert.equal(after!.n, 1);
+    });
+
     it('writes the segment facts tessera.compute_profile_facts would', async () => {
       const differing = await db.query(
         `select * from (

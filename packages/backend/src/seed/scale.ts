@@ -80,18 +80,40 @@ export type ScaleBatch = Record<ScaleTable, string> & { counts: ScaleCounts };
 export async function seedAtScale(db: Database, workspaceId: string, options: ScaleOptions): Promise<ScaleResult> {
   const started = performance.now();
   const schema = options.schema ?? 'public';
+  // The real events table is partitioned by year: the seeded history's years get their partitions
+  // before its rows arrive, rather than landing in the default partition and moving later.
+  const realTables = schema === 'public';
+  if (realTables) {
+    const now = options.now ?? new Date();
+    await db.query('select tessera.ensure_event_partitions($1, $2)', [new Date(now.getTime() - HISTORY_DAYS * DAY), new Date(now.getTime() + 365 * DAY)]);
+  }
   const total: ScaleCounts = { profiles: 0, identities: 0, events: 0, traits: 0, profile_facts: 0 };
   // On a server, two sessions: the events (most of the bytes) go down one while the other tables
   // go down the other. PGlite has one session, and its COPY runs on this thread.
   const lanes = [await openCopier(db)];
   if (db.kind === 'postgres') lanes.push(await openCopier(db));
   const bulk = lanes.every((lane) => lane.bulk);
+  let lastEventId = '0';
   const write = async (batch: ScaleBatch) => {
     const [main, side = main] = lanes as [Copier, Copier?];
     // Profiles first: without bulk, the other tables' foreign keys are checked against them.
     await main.copy(`${schema}.profiles`, SCALE_TABLES.profiles, batch.profiles);
     await Promise.all([
-      main.copy(`${schema}.events`, SCALE_TABLES.events, batch.events),
+      (async () => {
+        await main.copy(`${schema}.events`, SCALE_TABLES.events, batch.events);
+        // Each event's idempotency key, as ingest would have written it. The session's COPY took the
+        // ids above the last batch's; a source id seeded twice fails here, as it would in ingest.
+        if (realTables && batch.counts.events > 0) {
+          const [filled] = await main.query<{ last: string | null }>(
+            `with keys as (insert into tessera.event_keys (workspace_id, source, external_id, event_id, occurred_at)
+                           select workspace_id, source, external_id, id, occurred_at from public.events where workspace_id = $1 and id > $2
+                           returning event_id)
+             select max(event_id)::text as last from keys`,
+            [workspaceId, lastEventId],
+          );
+          lastEventId = filled?.last ?? lastEventId;
+        }
+      })(),
       (async () => {
         for (const table of ['identities', 'traits', 'profile_facts'] as const) await side.copy(`${schema}.${table}`, SCALE_TABLES[table], batch[table]);
       })(),
@@ -443,6 +465,8 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
 /** A session that writes COPY text (tab-separated, `\N` for null) into tables; see {@link openCopier}. */
 export interface Copier {
   copy(table: string, columns: readonly string[], text: string): Promise<void>;
+  /** A statement in the same session, after its COPYs. */
+  query<T>(sql: string, params: unknown[]): Promise<T[]>;
   /** Whether triggers and foreign-key checks were off for this session (session_replication_role = replica). */
   readonly bulk: boolean;
   close(): Promise<void>;
@@ -472,6 +496,7 @@ export async function openCopier(db: Database): Promise<Copier> {
       copy: async (table, columns, text) => {
         if (text) await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([text]) });
       },
+      query: async <T>(sql: string, params: unknown[]) => (await pglite.query<T>(sql, params)).rows,
       close: async () => {
         if (bulk) await pglite.exec('reset session_replication_role');
       },
@@ -483,6 +508,7 @@ export async function openCopier(db: Database): Promise<Copier> {
   const bulk = await client.query('set session_replication_role = replica').then(() => true, () => false);
   return {
     bulk,
+    query: async <T>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as T[],
     copy: async (table, columns, text) => {
       if (!text) return;
       const sql = `copy ${table} (${columns.join(', ')}) from stdin`;
