@@ -67,8 +67,9 @@ export default [
     plugins: [resolve({ browser: true }), ts({ minify: true, target: 'es2021' })],
   },
   {
-    input: 'packages/backend/src/cli.ts',
-    output: { file: 'packages/backend/dist/cli.js', format: 'es', sourcemap: true },
+    // The scale seed's generator thread loads dist/scale-worker.js beside the CLI (src/seed/scale-worker.ts).
+    input: { cli: 'packages/backend/src/cli.ts', 'scale-worker': 'packages/backend/src/seed/scale-worker.ts' },
+    output: { dir: 'packages/backend/dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     // @tessera/core is bundled from source; everything else is installed beside it.
     external: external(dependenciesOf('backend').filter((name) => name !== '@tessera/core')),
     plugins: [resolve({ preferBuiltins: true }), ts({ target: 'node20' })],

@@ -53,6 +53,13 @@ for (const target of testDatabases()) {
       assert.equal(shared!.n, 0);
     });
 
+    it('reports a generator failure from its thread with what was wrong, and writes nothing', async () => {
+      const broken = await ensureWorkspace(db, { slug: 'broken', name: 'Broken' });
+      await assert.rejects(seedAtScale(db, broken, { profiles: 2.5, seed: 42, now: NOW }), /profiles must be a whole number, not 2.5/);
+      const [left] = await db.query<{ n: number }>('select count(*)::int as n from public.profiles where workspace_id = $1', [broken]);
+      assert.equal(left!.n, 0);
+    });
+
     it('writes a realistic mix of sources over two years', async () => {
       const [mix] = await db.query<Record<string, number>>(
         `select count(*) filter (where kind = 'shopify_customer')::int as shopify, count(*) filter (where kind = 'kajabi_member')::int as kajabi,

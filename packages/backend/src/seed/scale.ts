@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import type { Database } from '../db/database.ts';
 import { createRandom, type Random } from './random.ts';
+import { batchesOffThread } from './scale-thread.ts';
 
 /**
  * The scale generator: N people with realistic cross-source histories
@@ -123,14 +124,13 @@ export async function seedAtScale(db: Database, workspaceId: string, options: Sc
   };
   let writing: Promise<void> = Promise.resolve();
   try {
-    // Each batch is generated (a synchronous loop on this thread) while a server writes the one before;
-    // smaller batches keep more of that one in the socket's buffers, so the server has it meanwhile.
-    for (const batch of scaleBatches(workspaceId, { ...options, batchSize: options.batchSize ?? (db.kind === 'postgres' ? 5_000 : 20_000) })) {
+    // Each batch is generated on a thread of its own while this one writes the one before.
+    const batchSize = options.batchSize ?? (db.kind === 'postgres' ? 5_000 : 20_000);
+    for await (const batch of batchesOffThread(workspaceId, { profiles: options.profiles, seed: options.seed, now: options.now, batchSize })) {
       await writing;
       writing = write(batch);
       // Awaited before the next batch; until then a failure must not count as unhandled.
       writing.catch(() => {});
-      await new Promise((resolve) => setImmediate(resolve));
     }
     await writing;
   } finally {
