@@ -19,6 +19,9 @@ const NOW = new Date('2026-06-01T00:00:00Z');
 const STAFF = { id: 'b0000000-0000-4000-8000-00000000000b', email: 'staff@bench.example', role: 'member' };
 const PENDING_BACKLOG = 100_000;
 const BIG_SPENDERS = { kind: 'compare', attribute: 'amount_spent', op: '>', value: { type: 'number', value: 100 } };
+const PRODUCT = 'Sourdough Starter Kit';
+// The 30 days before the data's now, as bench/reads.ts asks it.
+const BOUGHT_LATELY = { kind: 'event', verb: 'ordered', product: PRODUCT, window: { kind: 'since', date: new Date(NOW.getTime() - 30 * 86_400_000).toISOString().slice(0, 10) } };
 
 async function explainBench(people: number) {
   const target = testDatabases().find((t) => t.name === 'postgres');
@@ -53,6 +56,9 @@ async function explainBench(people: number) {
       { name: 'the same with JIT allowed (before 0019)', sql: 'select public.search_profiles($1)', params: [name!.first], staff: true,
         before: 'alter function public.search_profiles(text, integer, uuid) reset jit' },
       { name: 'segment_members first page', sql: 'select public.segment_members($1)', params: [segment!.id], staff: true },
+      { name: `preview_segment: ordered '${PRODUCT}' in the data's last 30 days`, sql: 'select public.preview_segment($1::jsonb)', params: [JSON.stringify(BOUGHT_LATELY)], staff: true },
+      { name: 'the same without events_item_titles_idx (before 0026)', sql: 'select public.preview_segment($1::jsonb)', params: [JSON.stringify(BOUGHT_LATELY)], staff: true,
+        before: 'drop index public.events_item_titles_idx' },
       { name: `raw_events pending scan (worker), ${PENDING_BACKLOG.toLocaleString('en')} pending`, sql: pendingScan, params: [], staff: false },
       { name: 'the same without raw_events_queue_idx (before 0019)', sql: pendingScan, params: [], staff: false,
         before: 'drop index public.raw_events_queue_idx' },
