@@ -99,6 +99,31 @@ for (const target of testDatabases()) {
       assert.equal(still!.n, all!.n, 'another workspace\'s events stay out of sight');
     });
 
+    it('gives a person\'s newest event as their last activity, across member profiles and partitions, whatever the profile row says', async () => {
+      const apply = (identities: { kind: string; value: string }[], events: { external_id: string; occurred_at: string; type?: string }[]) =>
+        db.query<{ id: string }>(`select tessera.apply_record($1, 'shopify', $2::jsonb, null) as id`, [workspaceId, JSON.stringify({
+          observed_at: '2026-05-01T00:00:00Z', identities, traits: [],
+          events: events.map((e) => ({ type: e.type ?? 'order_placed', revenue: 10, currency: 'USD', ...e })) })]).then((rows) => rows[0]!.id);
+      const email = { kind: 'email', value: 'dee@partitions.example' };
+      const phone = { kind: 'phone', value: '+14155550123' };
+      await apply([email], [{ external_id: 'dee:old', occurred_at: '2019-02-01T00:00:00Z' }, { external_id: 'dee:newest', occurred_at: '2026-04-02T00:00:00Z', type: 'order_paid' }]);
+      await apply([phone], [{ external_id: 'dee:phone', occurred_at: '2026-04-01T00:00:00Z' }]);
+      const person = await apply([email, phone], []);
+      const [members] = await db.query<{ n: number }>(`select count(*)::int as n from public.profiles where workspace_id = $1 and coalesce(merged_into, id) = $2`, [workspaceId, person]);
+      assert.equal(members!.n, 2, 'one person made of two profiles');
+      const lastActivity = async () => {
+        const [row] = await db.query<{ profile: { last_activity: { type: string; occurred_at: string } | null } }>('select public.get_profile($1) as profile', [person]);
+        return row!.profile.last_activity && { type: row!.profile.last_activity.type, at: new Date(row!.profile.last_activity.occurred_at).toISOString() };
+      };
+      const newest = { type: 'order_paid', at: '2026-04-02T00:00:00.000Z' };
+      assert.deepEqual(await lastActivity(), newest);
+      // The projection behind, ahead of every event, or missing: the same answer.
+      for (const at of ['2018-01-01T00:00:00Z', '2026-04-01T00:00:00Z', '2031-01-01T00:00:00Z', null]) {
+        await db.query('update public.profiles set last_activity_at = $2 where id = $1', [person, at]);
+        assert.deepEqual(await lastActivity(), newest, `last_activity_at ${at}`);
+      }
+    });
+
     it('reads a month of revenue from that year\'s partition alone', async () => {
       const plan = await db.query<{ 'QUERY PLAN': string }>(
         `explain select sum(revenue) from public.events where workspace_id = '${workspaceId}' and revenue is not null
